@@ -1,0 +1,210 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""Stochastic differential equations of score-based diffusion (plain torch).
+
+The one place where mmzedo's SDE maths lives, after score_sde's ``sde_lib``
+(Song et al., ICLR 2021): the variance-preserving (VP), sub-VP and
+variance-exploding (VE) SDEs, each with drift, diffusion, marginal
+mean/std, prior sampling and one reverse step in deterministic and
+stochastic forms.
+
+Reverse steps (``x`` at time ``t`` to ``t - dt``), with ``f, g`` the drift
+and diffusion and ``s`` the score:
+
+- ``'sde'``: Euler-Maruyama on the reverse SDE,
+  ``x - (f - g^2 s) dt + g sqrt(dt) z``.
+- ``'ode'``: Euler on the probability-flow ODE,
+  ``x - (f - 0.5 g^2 s) dt``.
+- ``'zedo-official'``: the official ZeDO release's step, kept for
+  comparison: the probability-flow form with factor 1.0 instead of 0.5
+  and a fixed ``dt = 1 / N`` whatever the caller's ``dt``.
+"""
+import math
+from typing import Callable, Tuple
+
+import torch
+from torch import Tensor
+
+STEP_MODES = ('sde', 'ode', 'zedo-official')
+
+
+def _bcast(v: Tensor, x: Tensor) -> Tensor:
+    """Reshape a per-sample tensor [B] (or scalar) to broadcast over x."""
+    v = torch.as_tensor(v, dtype=x.dtype, device=x.device)
+    if v.dim() == 0:
+        return v
+    return v.reshape(-1, *([1] * (x.dim() - 1)))
+
+
+class SDE:
+    """Base class of forward SDEs ``dx = f(x, t) dt + g(t) dw``, t in [0, 1].
+
+    Args:
+        N (int): Number of discretisation steps (used by samplers and by the
+            official ZeDO step). Defaults to 1000.
+    """
+
+    def __init__(self, N: int = 1000):
+        self.N = N
+
+    T = 1.0
+
+    def sde(self, x: Tensor, t: Tensor) -> Tuple[Tensor, Tensor]:
+        """Drift ``f(x, t)`` (like x) and diffusion ``g(t)`` ([B])."""
+        raise NotImplementedError
+
+    def marginal_std(self, t: Tensor) -> Tensor:
+        """Std of ``p_t(x | x0)`` (independent of ``x0``)."""
+        raise NotImplementedError
+
+    def marginal_prob(self, x0: Tensor, t: Tensor) -> Tuple[Tensor, Tensor]:
+        """Mean (like x0) and std (like t) of ``p_t(x | x0)``."""
+        raise NotImplementedError
+
+    def prior_sampling(self, shape, generator=None, device=None,
+                       dtype=torch.float32) -> Tensor:
+        """Samples from ``p_T``."""
+        raise NotImplementedError
+
+    def perturb(self, x0: Tensor, t: Tensor,
+                noise: Tensor = None) -> Tuple[Tensor, Tensor, Tensor]:
+        """Draw ``x_t ~ p_t(x | x0)``; returns ``(x_t, noise, std)``."""
+        mean, std = self.marginal_prob(x0, t)
+        if noise is None:
+            noise = torch.randn_like(x0)
+        return mean + _bcast(std, x0) * noise, noise, std
+
+    def reverse_step(self,
+                     x: Tensor,
+                     t: Tensor,
+                     dt: float,
+                     score_fn: Callable[[Tensor, Tensor], Tensor],
+                     mode: str = 'sde',
+                     generator: torch.Generator = None) -> Tensor:
+        """One step of the reverse process from ``t`` to ``t - dt``.
+
+        Args:
+            x: State at time ``t``.
+            t: Current time, scalar or [B].
+            dt: Positive step size (ignored by ``'zedo-official'``, which
+                uses ``1 / N``).
+            score_fn: ``score_fn(x, t) -> score`` (like x).
+            mode: One of :data:`STEP_MODES`.
+            generator: Random generator for the stochastic step.
+        """
+        if mode not in STEP_MODES:
+            raise ValueError(f'Unknown reverse step mode "{mode}"; choose '
+                             f'from {STEP_MODES}.')
+        t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
+        if t.dim() == 0:
+            t = t.expand(x.shape[0])
+        drift, diffusion = self.sde(x, t)
+        g2s = _bcast(diffusion**2, x) * score_fn(x, t)
+        if mode == 'sde':
+            noise = torch.randn(
+                x.shape, generator=generator, device=x.device, dtype=x.dtype)
+            return (x - (drift - g2s) * dt +
+                    _bcast(diffusion, x) * math.sqrt(dt) * noise)
+        if mode == 'ode':
+            return x - (drift - 0.5 * g2s) * dt
+        return x - (drift - g2s) * (1.0 / self.N)
+
+    def __repr__(self) -> str:
+        args = ', '.join(f'{k}={v}' for k, v in vars(self).items())
+        return f'{type(self).__name__}({args})'
+
+
+class VPSDE(SDE):
+    """Variance-preserving SDE (DDPM in the continuum),
+    ``beta(t) = beta_min + t (beta_max - beta_min)``."""
+
+    def __init__(self, beta_min: float = 0.1, beta_max: float = 20.,
+                 N: int = 1000):
+        super().__init__(N)
+        self.beta_0 = beta_min
+        self.beta_1 = beta_max
+
+    def _beta(self, t: Tensor) -> Tensor:
+        return self.beta_0 + t * (self.beta_1 - self.beta_0)
+
+    def _log_mean_coeff(self, t: Tensor) -> Tensor:
+        return (-0.25 * t**2 * (self.beta_1 - self.beta_0) -
+                0.5 * t * self.beta_0)
+
+    def sde(self, x, t):
+        beta_t = self._beta(t)
+        return -0.5 * _bcast(beta_t, x) * x, torch.sqrt(beta_t)
+
+    def marginal_std(self, t):
+        return torch.sqrt(1. - torch.exp(2. * self._log_mean_coeff(t)))
+
+    def marginal_prob(self, x0, t):
+        mean = _bcast(torch.exp(self._log_mean_coeff(t)), x0) * x0
+        return mean, self.marginal_std(t)
+
+    def prior_sampling(self, shape, generator=None, device=None,
+                       dtype=torch.float32):
+        return torch.randn(shape, generator=generator, device=device,
+                           dtype=dtype)
+
+
+class SubVPSDE(VPSDE):
+    """Sub-VP SDE (Song et al. 2021), ZeDO's default: the VP drift with a
+    diffusion ``beta(t) (1 - exp(-2 int_0^t beta))`` whose marginal std is
+    ``1 - exp(2 log_mean_coeff)``."""
+
+    def sde(self, x, t):
+        beta_t = self._beta(t)
+        discount = 1. - torch.exp(-2 * self.beta_0 * t -
+                                  (self.beta_1 - self.beta_0) * t**2)
+        return -0.5 * _bcast(beta_t, x) * x, torch.sqrt(beta_t * discount)
+
+    def marginal_std(self, t):
+        return 1. - torch.exp(2. * self._log_mean_coeff(t))
+
+
+class VESDE(SDE):
+    """Variance-exploding SDE (NCSN in the continuum),
+    ``sigma(t) = sigma_min (sigma_max / sigma_min)^t``."""
+
+    def __init__(self, sigma_min: float = 0.01, sigma_max: float = 5.,
+                 N: int = 1000):
+        super().__init__(N)
+        self.sigma_min = sigma_min
+        self.sigma_max = sigma_max
+
+    def _sigma(self, t: Tensor) -> Tensor:
+        return self.sigma_min * (self.sigma_max / self.sigma_min)**t
+
+    def sde(self, x, t):
+        sigma = self._sigma(t)
+        diffusion = sigma * math.sqrt(
+            2 * (math.log(self.sigma_max) - math.log(self.sigma_min)))
+        return torch.zeros_like(x), diffusion
+
+    def marginal_std(self, t):
+        return self._sigma(t)
+
+    def marginal_prob(self, x0, t):
+        return x0, self._sigma(t)
+
+    def prior_sampling(self, shape, generator=None, device=None,
+                       dtype=torch.float32):
+        return self.sigma_max * torch.randn(
+            shape, generator=generator, device=device, dtype=dtype)
+
+
+SDES = {'subvp': SubVPSDE, 'vp': VPSDE, 've': VESDE}
+
+
+def build_sde(cfg) -> SDE:
+    """Build an SDE from an instance, or a dict ``type`` in ``'subVP'``,
+    ``'VP'``, ``'VE'`` (case-insensitive; ``'SubVPSDE'`` etc. also work)
+    plus its arguments."""
+    if isinstance(cfg, SDE):
+        return cfg
+    cfg = dict(cfg)
+    name = str(cfg.pop('type', 'subVP')).lower()
+    name = name[:-3] if name.endswith('sde') else name
+    if name not in SDES:
+        raise KeyError(f'Unknown SDE "{name}"; choose from subVP, VP, VE.')
+    return SDES[name](**cfg)

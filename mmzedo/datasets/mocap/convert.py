@@ -1,0 +1,319 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""Turn 17-joint world motion capture into mmpose's Human3.6M format.
+
+The output is exactly what :class:`mmpose.datasets.Human36mDataset` reads
+(see mmpose's ``tools/dataset_converters/preprocess_h36m.py``)::
+
+    <out_dir>/annotation_body3d/fps<k>/<name>_{train,test}.npz
+        imgname  str  [N]        S<subj>/S<subj>_<Action>.<cam>/..._<frame>.jpg
+        center   f64  [N, 2]     bounding-box centre (px)
+        scale    f64  [N]        1.2 * max(bbox w, h) / 200
+        part     f64  [N, 17, 3] pixels + visibility
+        S        f64  [N, 17, 4] camera-frame metres + visibility
+    <out_dir>/annotation_body3d/cameras.pkl   {(subject, cam_id): R,T,c,f,..}
+    <out_dir>/joint_2d_det_files/<name>_{train,test}.npy   [N, 17, 3]
+    <out_dir>/meta.json                        what was made, and from what
+
+Everything is deterministic given ``seed``.
+"""
+import json
+import os
+import os.path as osp
+import pickle
+import re
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from mmzedo.utils.skeleton import (ANKLES, FLIP_INDICES, H36M_BONE_LENGTHS,
+                                   NUM_JOINTS, PARENTS)
+from .io import MocapFormatError, check_world_joints, load_mocap
+from .rigs import build_rig, camera_to_pixel, world_to_camera
+
+#: Y-up (mocap) to Z-up (Human3.6M world): a +90 deg rotation about X.
+Y_UP_TO_Z_UP = np.array([[1., 0., 0.], [0., 0., -1.], [0., 1., 0.]])
+
+#: Per-joint 2D noise of the detector simulation, as a fraction of the
+#: bounding-box size (extremities are noisier than the torso).
+DET_JOINT_SIGMA = np.array([
+    0.010, 0.014, 0.014, 0.018, 0.014, 0.014, 0.018, 0.012, 0.011, 0.012,
+    0.014, 0.013, 0.016, 0.020, 0.013, 0.016, 0.020
+])
+
+
+def retarget_bone_lengths(poses: np.ndarray,
+                          lengths: np.ndarray = H36M_BONE_LENGTHS,
+                          scale: float = 1.0) -> np.ndarray:
+    """Give poses ``[..., 17, 3]`` new bone lengths, keeping every bone's
+    direction and the root position.
+
+    Args:
+        poses: Poses in metres.
+        lengths: Target length of each bone, indexed by child joint.
+        scale: Multiplies all target lengths (body size).
+    """
+    poses = np.asarray(poses, dtype=np.float64)
+    out = np.empty_like(poses)
+    out[..., 0, :] = poses[..., 0, :]
+    for j in range(1, NUM_JOINTS):  # parents come before children
+        p = PARENTS[j]
+        bone = poses[..., j, :] - poses[..., p, :]
+        norm = np.linalg.norm(bone, axis=-1, keepdims=True)
+        direction = bone / np.maximum(norm, 1e-9)
+        out[..., j, :] = out[..., p, :] + direction * lengths[j] * scale
+    return out
+
+
+def split_by_travel(seq: np.ndarray, max_radius: float,
+                    min_frames: int) -> List[np.ndarray]:
+    """Cut a sequence ``[T, 17, 3]`` (Z up) into pieces whose pelvis stays
+    within ``max_radius`` (horizontally) of the piece's first frame, so that
+    each piece fits the capture area. Pieces shorter than ``min_frames`` are
+    dropped."""
+    pieces, start = [], 0
+    xy = seq[:, 0, :2]
+    for t in range(1, len(seq) + 1):
+        if t == len(seq) or np.linalg.norm(xy[t] - xy[start]) > max_radius:
+            if t - start >= min_frames:
+                pieces.append(seq[start:t])
+            start = t
+    return pieces
+
+
+def place_in_area(seq: np.ndarray, rng: np.random.Generator,
+                  area: Sequence[float], ankle_height: float) -> np.ndarray:
+    """Put a sequence ``[T, 17, 3]`` (Z up) in the capture area: random
+    heading about the vertical, the pelvis path's centre at a random point
+    of ``[-area[0]/2, area[0]/2] x [-area[1]/2, area[1]/2]``, and the feet on
+    the floor (the lowest ankle over the sequence at ``ankle_height``)."""
+    yaw = rng.uniform(-np.pi, np.pi)
+    c, s = np.cos(yaw), np.sin(yaw)
+    rot = np.array([[c, -s, 0.], [s, c, 0.], [0., 0., 1.]])
+    centre = seq[:, 0, :].mean(axis=0)
+    out = (seq - centre) @ rot.T
+    target = np.array([
+        rng.uniform(-area[0] / 2, area[0] / 2),
+        rng.uniform(-area[1] / 2, area[1] / 2), 0.
+    ])
+    out = out + target
+    lowest = np.percentile(out[:, ANKLES, 2].min(axis=1), 2)
+    out[..., 2] += ankle_height - lowest
+    return out
+
+
+def simulate_detections(part: np.ndarray, video_ids: np.ndarray,
+                        rng: np.random.Generator, noise_scale: float = 1.0,
+                        outlier_rate: float = 0.02,
+                        swap_rate: float = 0.005,
+                        temporal_corr: float = 0.7) -> np.ndarray:
+    """Detector-like 2D keypoints ``[N, 17, 3]`` (x, y, confidence) from
+    ground-truth 2D ``part`` ``[N, 17, >=2]``.
+
+    Noise is Gaussian, per joint, proportional to the bounding-box size and
+    correlated in time within a video (AR(1)); a few joints jump far away
+    (outliers) and a few frames swap left and right limbs, as real 2D
+    detectors do. Confidences fall with the error.
+    """
+    xy = part[..., :2].astype(np.float64)
+    n = len(xy)
+    size = (xy.max(axis=1) - xy.min(axis=1)).max(axis=1)  # [N]
+    sigma = noise_scale * DET_JOINT_SIGMA[None, :, None] * size[:, None, None]
+    white = rng.standard_normal(xy.shape)
+    noise = np.empty_like(white)
+    new_video = np.r_[True, video_ids[1:] != video_ids[:-1]]
+    a, b = temporal_corr, np.sqrt(1 - temporal_corr**2)
+    for i in range(n):
+        noise[i] = white[i] if new_video[i] else a * noise[i - 1] + b * white[i]
+    det = xy + noise * sigma
+    # Left/right confusion of whole frames.
+    swap = rng.random(n) < swap_rate
+    det[swap] = det[swap][:, FLIP_INDICES]
+    # Far outliers of single joints.
+    out = rng.random((n, NUM_JOINTS)) < outlier_rate
+    ang = rng.uniform(0, 2 * np.pi, out.shape)
+    dist = rng.uniform(0.1, 0.3, out.shape) * size[:, None]
+    jump = np.stack([np.cos(ang), np.sin(ang)], -1) * dist[..., None]
+    det[out] += jump[out]
+    err = np.linalg.norm(det - xy, axis=-1) / size[:, None]
+    conf = np.clip(0.97 - 2.0 * err + 0.03 * rng.standard_normal(err.shape),
+                   0.05, 1.0)
+    return np.concatenate([det, conf[..., None]], axis=-1)
+
+
+def _action_category(seq_name: str, group: str) -> str:
+    """A CamelCase action category from a sequence name (mmpose's MPJPE
+    reports per category: the part of the action before ``_``)."""
+    name = seq_name[len(group) + 1:] if seq_name.startswith(
+        group + '-') else seq_name
+    words = re.findall(r'[A-Za-z]+', name) or re.findall(
+        r'[A-Za-z0-9]+', group) or ['Motion']
+    return ''.join(w.capitalize() for w in words)
+
+
+def _parse_split_spec(specs: Optional[Sequence[str]]) -> Dict[str, set]:
+    """``['src:g1,g2', 'g3']`` -> ``{'src': {'g1','g2'}, '*': {'g3'}}``."""
+    out = defaultdict(set)
+    for spec in specs or []:
+        src, _, groups = spec.rpartition(':')
+        out[src or '*'].update(g for g in groups.split(',') if g)
+    return out
+
+
+def convert_mocap(inputs: Sequence[str],
+                  out_dir: str,
+                  name: str = 'mocap',
+                  rig: str = 'h36m-like',
+                  test_groups: Optional[Sequence[str]] = None,
+                  test_seqs: Optional[Sequence[str]] = None,
+                  fps: Optional[float] = None,
+                  retarget: bool = False,
+                  body_scale_std: float = 0.05,
+                  area: Sequence[float] = (1.6, 1.2),
+                  max_travel: float = 1.0,
+                  min_frames: int = 5,
+                  ankle_height: float = 0.08,
+                  detections: bool = True,
+                  det_noise_scale: float = 1.0,
+                  seed: int = 0,
+                  verbose: bool = True) -> dict:
+    """Convert motion-capture files into mmpose's Human3.6M format.
+
+    Args:
+        inputs: ``.npz`` files with ``joints`` [N,17,3] (world metres, Y up)
+            and ``seq_lengths``; ``seq_names``, ``seq_groups``, ``fps``
+            optional.
+        out_dir: Output root (mmpose's ``data_root``).
+        name: Annotation file stem (``<name>_train.npz``).
+        rig: Camera rig name (see :data:`CAMERA_RIGS`).
+        test_groups: Groups in the test split, as ``'group'`` or
+            ``'source:group1,group2'`` (source = input file stem).
+        test_seqs: Sequence names in the test split (alternative to, or on
+            top of, ``test_groups``).
+        fps: Target frame rate; sequences are sub-sampled by the nearest
+            integer step. ``None`` keeps the source rate.
+        retarget: Retarget bone lengths to Human3.6M's, keeping directions.
+        body_scale_std: Std of the random body scale (per sequence) used
+            with ``retarget``.
+        area: Size (m) of the area the pelvis path's centre is put in.
+        max_travel: Sequences that travel further than this (m) from where
+            they start are cut into pieces.
+        min_frames: Shortest piece kept.
+        ankle_height: Height of the lowest ankle above the floor (m).
+        detections: Also write detector-like 2D.
+        det_noise_scale: Multiplies the detector noise.
+        seed: Random seed.
+
+    Returns:
+        dict: Summary written to ``meta.json``.
+    """
+    rng = np.random.default_rng(seed)
+    cams = build_rig(rig)
+    groups_for_test = _parse_split_spec(test_groups)
+    seqs_for_test = set(test_seqs or [])
+    if not groups_for_test and not seqs_for_test:
+        raise ValueError('No test split given: pass test_groups or '
+                         'test_seqs (a train/test split is required).')
+    records = {'train': defaultdict(list), 'test': defaultdict(list)}
+    subjects, n_dropped, n_total, out_fps = {}, 0, 0, set()
+    action_counter = defaultdict(int)
+    for path in inputs:
+        data = load_mocap(path)
+        src = data['source']
+        step = 1 if fps is None else max(1, int(round(data['fps'] / fps)))
+        out_fps.add(int(round(data['fps'] / step)))
+        joints = data['joints'] @ Y_UP_TO_Z_UP.T
+        bounds = np.r_[0, np.cumsum(data['seq_lengths'])]
+        for i, (seq_name, group) in enumerate(
+                zip(data['seq_names'], data['seq_groups'])):
+            split = ('test' if group in groups_for_test.get(src, ()) or
+                     group in groups_for_test.get('*', ()) or
+                     seq_name in seqs_for_test else 'train')
+            subj = subjects.setdefault(
+                (src, group), f'S{len(subjects) + 1}')
+            seq = joints[bounds[i]:bounds[i + 1]:step]
+            if retarget:
+                scale = float(
+                    np.clip(1 + body_scale_std * rng.standard_normal(), 0.8,
+                            1.2))
+                seq = retarget_bone_lengths(seq, scale=scale)
+            category = _action_category(seq_name, group)
+            for piece in split_by_travel(seq, max_travel, min_frames):
+                piece = place_in_area(piece, rng, area, ankle_height)
+                action_counter[(subj, category)] += 1
+                action = f'{category}_{action_counter[(subj, category)]}'
+                for cam in cams:
+                    s_cam = world_to_camera(piece, cam)
+                    uv = camera_to_pixel(s_cam, cam)
+                    ok = ((s_cam[..., 2] > 0.1).all(-1) &
+                          (uv >= 0).all((-1, -2)) &
+                          (uv[..., 0] < cam['w']).all(-1) &
+                          (uv[..., 1] < cam['h']).all(-1))
+                    n_total += len(ok)
+                    n_dropped += int((~ok).sum())
+                    if not ok.any():
+                        continue
+                    frames = np.nonzero(ok)[0]
+                    base = f'{subj}_{action}.{cam["id"]}'
+                    rec = records[split]
+                    rec['imgname'].extend(f'{subj}/{base}/{base}_{t + 1:06d}.jpg'
+                                          for t in frames)
+                    rec['S'].append(s_cam[frames])
+                    rec['part'].append(uv[frames])
+                    rec['video'].extend([len(rec['S'])] * len(frames))
+    if len(out_fps) != 1:
+        raise ValueError(f'Inputs end up at different frame rates {out_fps}; '
+                         'pass fps= to sub-sample them to one rate.')
+    k = out_fps.pop()
+    ann_dir = osp.join(out_dir, 'annotation_body3d')
+    os.makedirs(osp.join(ann_dir, f'fps{k}'), exist_ok=True)
+    summary = dict(
+        name=name, rig=rig, fps=k, seed=seed, retarget=retarget,
+        inputs=[osp.basename(p) for p in inputs],
+        subjects={s: f'{src}:{g}' for (src, g), s in subjects.items()},
+        dropped_out_of_view=n_dropped, total=n_total, files={})
+    for split, rec in records.items():
+        if not rec['S']:
+            raise ValueError(f'The {split} split is empty: check the split '
+                             'groups/sequences against the inputs.')
+        S = np.concatenate(rec['S'])
+        part = np.concatenate(rec['part'])
+        ones = np.ones(S.shape[:2] + (1, ))
+        lo, hi = part.min(axis=1), part.max(axis=1)
+        ann_file = osp.join(ann_dir, f'fps{k}', f'{name}_{split}.npz')
+        np.savez(
+            ann_file,
+            imgname=np.array(rec['imgname']),
+            center=(lo + hi) / 2,
+            scale=1.2 * (hi - lo).max(axis=1) / 200,
+            part=np.concatenate([part, ones], axis=-1),
+            S=np.concatenate([S, ones], axis=-1))
+        files = dict(annotation=osp.relpath(ann_file, out_dir), num=len(S))
+        if detections:
+            det_dir = osp.join(out_dir, 'joint_2d_det_files')
+            os.makedirs(det_dir, exist_ok=True)
+            det = simulate_detections(part, np.asarray(rec['video']), rng,
+                                      noise_scale=det_noise_scale)
+            det_file = osp.join(det_dir, f'{name}_{split}.npy')
+            np.save(det_file, det.astype(np.float32))
+            files['detection'] = osp.relpath(det_file, out_dir)
+        summary['files'][split] = files
+    cameras = {(subj, cam['id']): cam
+               for subj in subjects.values() for cam in cams}
+    with open(osp.join(ann_dir, 'cameras.pkl'), 'wb') as f:
+        pickle.dump(cameras, f)
+    with open(osp.join(out_dir, 'meta.json'), 'w') as f:
+        json.dump(summary, f, indent=2)
+    if verbose:
+        print(f'[mocap_to_h36m] {rig}: train {summary["files"]["train"]["num"]}'
+              f', test {summary["files"]["test"]["num"]} samples at {k} fps; '
+              f'{n_dropped}/{n_total} camera frames out of view dropped '
+              f'-> {out_dir}')
+    return summary
+
+
+__all__ = [
+    'MocapFormatError', 'check_world_joints', 'convert_mocap',
+    'place_in_area', 'retarget_bone_lengths', 'simulate_detections',
+    'split_by_travel'
+]

@@ -1,0 +1,5 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+from .random_bone_scale import RandomBoneScale
+from .random_rotation_3d import RandomRotation3D, random_rotation_matrix
+
+__all__ = ['RandomBoneScale', 'RandomRotation3D', 'random_rotation_matrix']

@@ -1,0 +1,45 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""The 17-joint Human3.6M skeleton used throughout mmzedo (pure numpy)."""
+import numpy as np
+
+NUM_JOINTS = 17
+ROOT_INDEX = 0
+
+JOINT_NAMES = (
+    'pelvis', 'right_hip', 'right_knee', 'right_ankle', 'left_hip',
+    'left_knee', 'left_ankle', 'spine', 'thorax', 'neck', 'head_top',
+    'left_shoulder', 'left_elbow', 'left_wrist', 'right_shoulder',
+    'right_elbow', 'right_wrist')
+
+#: Parent of each joint in the kinematic tree (-1 for the root).
+PARENTS = np.array([-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15])
+
+#: Index of each joint's mirror image (left <-> right).
+FLIP_INDICES = np.array(
+    [0, 4, 5, 6, 1, 2, 3, 7, 8, 9, 10, 14, 15, 16, 11, 12, 13])
+
+#: (left bone child, right bone child) pairs, for symmetry checks.
+LEFT_RIGHT_BONES = ((4, 1), (5, 2), (6, 3), (11, 14), (12, 15), (13, 16))
+
+ANKLES = (3, 6)
+
+#: Approximate Human3.6M bone lengths in metres (mean of the training
+#: subjects, rounded to millimetres), indexed by the bone's child joint.
+#: Index 0 (the root) has no bone.
+H36M_BONE_LENGTHS = np.array([
+    0.0,
+    0.133, 0.443, 0.454,  # right hip, thigh, shin
+    0.133, 0.443, 0.454,  # left hip, thigh, shin
+    0.234, 0.257,  # pelvis-spine, spine-thorax
+    0.121, 0.115,  # thorax-neck, neck-head top
+    0.151, 0.279, 0.250,  # left shoulder, upper arm, forearm
+    0.151, 0.279, 0.250,  # right shoulder, upper arm, forearm
+], dtype=np.float64)
+
+
+def bone_lengths(poses: np.ndarray) -> np.ndarray:
+    """Bone lengths of poses ``[..., 17, 3]`` as ``[..., 16]`` (children
+    1..16 in joint order)."""
+    poses = np.asarray(poses)
+    bones = poses[..., 1:, :] - poses[..., PARENTS[1:], :]
+    return np.linalg.norm(bones, axis=-1)
