@@ -113,5 +113,10 @@ class ScorePrior(nn.Module):
         net_cfg = dict(cfg.pop('score_net'))
         net_cfg.pop('type', None)
         prior = cls(ScoreMLP(**net_cfg), **cfg)
-        prior.load_state_dict(ckpt['state_dict'])
+        # Published keys are PosePrior's ('prior.score_net...').
+        state = {
+            k[len('prior.'):] if k.startswith('prior.') else k: v
+            for k, v in ckpt['state_dict'].items()
+        }
+        prior.load_state_dict(state)
         return prior.eval()

@@ -1,4 +1,5 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 from .pose_prior import PosePrior
+from .zedo_lifter import ZeDOLifter
 
-__all__ = ['PosePrior']
+__all__ = ['PosePrior', 'ZeDOLifter']

@@ -1,0 +1,79 @@
+# ZeDO (zero-shot) on a user's real Human3.6M in mmpose's layout, GT 2D,
+# one hypothesis. Test only: python tools/test.py THIS_CONFIG none
+# (ZeDO has no trainable weights; the prior and anchors are set below:
+# train/publish a prior on Human3.6M and build its anchors for the paper's
+# setting, or use the bundled open-data ones for a cross-dataset test).
+_base_ = ['mmpose::_base_/default_runtime.py']
+custom_imports = dict(imports=['mmzedo'], allow_failed_imports=False)
+
+prior_checkpoint = 'checkpoints/prior_mlp-512x2_subvp_open-cmu.pth'
+anchors = 'checkpoints/anchors_open-cmu_S50.npz'
+num_hypotheses = 1
+
+model = dict(
+    type='ZeDOLifter',
+    prior_checkpoint=prior_checkpoint,
+    anchors=anchors,
+    num_hypotheses=num_hypotheses,
+    # The paper's defaults, spelled out (see mmzedo.core.ZEDO_DEFAULTS).
+    zedo_cfg=dict(
+        init_steps=500,
+        init_lr=0.1,
+        init_axes='z',
+        init_joints=(0, 1, 4),
+        init_scale_range=(0.5, 2.0),
+        steps=1000,
+        warmup=200,
+        t_max=0.1,
+        t_min=0.01,
+        step_mode=None,
+        energy_prior_weight=1.0))
+
+codec = dict(
+    type='VideoPoseLifting',
+    num_keypoints=17,
+    zero_center=True,
+    root_index=0,
+    remove_root=False)
+test_pipeline = [
+    dict(type='GenerateTarget', encoder=codec),
+    dict(
+        type='PackPoseInputs',
+        # ZeDO reads the 2D (pixels, confidences) and the intrinsics here.
+        meta_keys=('id', 'category_id', 'target_img_path', 'flip_indices',
+                   'target_root', 'camera_param', 'keypoints',
+                   'keypoints_visible'))
+]
+dataset_type = 'Human36mDataset'
+data_root = 'data/h36m/'
+test_dataloader = dict(
+    batch_size=512,
+    num_workers=0,
+    persistent_workers=False,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(
+        type=dataset_type,
+        ann_file='annotation_body3d/fps50/h36m_test.npz',
+        seq_len=1,
+        causal=False,
+        pad_video_seq=False,
+        keypoint_2d_src='gt',
+        camera_param_file='annotation_body3d/cameras.pkl',
+        data_root=data_root,
+        data_prefix=dict(img='images/'),
+        pipeline=test_pipeline,
+        test_mode=True))
+test_evaluator = [
+    dict(type='MPJPE', mode='mpjpe'),
+    dict(type='MPJPE', mode='p-mpjpe'),
+    dict(type='MPJPE', mode='n-mpjpe'),
+    dict(type='MinMPJPE', mode='mpjpe'),
+    dict(type='MinMPJPE', mode='p-mpjpe'),
+]
+val_dataloader = test_dataloader
+val_evaluator = test_evaluator
+train_cfg = None
+train_dataloader = None
+optim_wrapper = None
+param_scheduler = None

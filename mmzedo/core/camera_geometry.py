@@ -1,0 +1,46 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""Pinhole-camera geometry used by the ZeDO loop (plain torch, batched).
+
+Shapes: ``N`` poses, ``J`` joints. ``uv`` are pixels, ``f``/``c`` are
+``[N, 2]`` focal lengths and principal points, poses are camera-frame
+metres (x right, y down, z forward).
+"""
+import torch
+from torch import Tensor
+
+
+def unit_rays(uv: Tensor, f: Tensor, c: Tensor) -> Tensor:
+    """Unit camera rays ``K^-1 [u, v, 1]`` / norm, ``[N, J, 3]``."""
+    xy = (uv - c[:, None]) / f[:, None]
+    d = torch.cat([xy, torch.ones_like(xy[..., :1])], dim=-1)
+    return d / d.norm(dim=-1, keepdim=True)
+
+
+def project(points: Tensor, f: Tensor, c: Tensor,
+            min_depth: float = 1e-3) -> Tensor:
+    """Pixels of camera-frame points ``[N, J, 3]`` -> ``[N, J, 2]``."""
+    z = points[..., 2:3].clamp(min=min_depth)
+    return points[..., :2] / z * f[:, None] + c[:, None]
+
+
+def project_onto_rays(points: Tensor, rays: Tensor) -> Tensor:
+    """Closest point of each unit ray to each point: ``(X . r) r``."""
+    return (points * rays).sum(-1, keepdim=True).clamp(min=0) * rays
+
+
+def ray_translation(pose: Tensor, rays: Tensor, weights: Tensor) -> Tensor:
+    """Closed-form translation ``T`` ``[N, 3]`` minimising the
+    confidence-weighted squared distances of ``pose + T`` from the rays:
+
+    ``T* = argmin_T sum_j w_j |(I - r_j r_j^T)(P_j + T)|^2
+         = -(sum_j w_j A_j)^-1 sum_j w_j A_j P_j``, ``A_j = I - r_j r_j^T``.
+
+    This is the same objective that :func:`project_onto_rays` minimises
+    over the joints for a fixed ``T``.
+    """
+    eye = torch.eye(3, dtype=pose.dtype, device=pose.device)
+    A = eye - rays[..., :, None] * rays[..., None, :]  # [N, J, 3, 3]
+    wA = weights[..., None, None] * A
+    lhs = wA.sum(1)
+    rhs = -(wA @ pose[..., None]).sum(1)
+    return torch.linalg.solve(lhs, rhs)[..., 0]

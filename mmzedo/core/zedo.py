@@ -1,0 +1,326 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""ZeDO test-time optimisation (Jiang et al., WACV 2024, Algorithm 1), plain
+torch, batched over samples x hypotheses.
+
+Per 2D pose ``p`` (pixels, confidences ``w``) with intrinsics ``f, c``::
+
+    for each anchor pose A_s (s = 1..S):                     # hypotheses
+        R, T <- initial_pose_optimiser(A_s, p)                # Adam, 500 it
+        P <- R A_s
+        for i = 0..K-1:                                       # K = 1000
+            t_i <- t_max + (t_min - t_max) i / (K - 1)        # 0.1 -> 0.01
+            if i >= warmup: T <- argmin_T sum_j w_j d(P_j + T, ray_j)^2
+            X <- project P + T onto the camera rays           # zero reproj.
+            P <- X - T, made root-relative
+            P <- one reverse step of the prior at t_i
+    energy_s <- reprojection error (px) + lambda * prior score norm
+    output: all S hypotheses, their energies, and the lowest-energy one
+
+Everything stays on the prior's device; nothing is copied to the host inside
+the loops.
+"""
+import math
+from typing import Callable, Dict, Optional, Sequence
+
+import torch
+from torch import Tensor
+
+from .camera_geometry import (project, project_onto_rays, ray_translation,
+                              unit_rays)
+
+_AXES = {'x': 0, 'y': 1, 'z': 2}
+
+#: The paper's defaults (all configurable).
+ZEDO_DEFAULTS = dict(
+    init_steps=500,
+    init_lr=0.1,
+    init_axes='z',
+    init_joints=(0, 1, 4),  # pelvis, right hip, left hip
+    init_scale_range=(0.5, 2.0),
+    steps=1000,
+    warmup=200,
+    t_max=0.1,
+    t_min=0.01,
+    step_mode=None,  # the prior's default
+    energy_prior_weight=1.0,
+    root_index=0)
+
+
+class ZeDOInputError(ValueError):
+    """Raised for inputs the ZeDO optimiser cannot use."""
+
+
+def check_zedo_inputs(keypoints: Tensor, scores: Tensor, f: Tensor,
+                      c: Tensor, anchors: Tensor, num_joints: int = 17):
+    """Check shapes, finiteness and degeneracies; raise
+    :class:`ZeDOInputError` naming the problem."""
+    if keypoints.dim() != 3 or keypoints.shape[-1] != 2:
+        raise ZeDOInputError(
+            f'2D keypoints must have shape [B, {num_joints}, 2], got '
+            f'{list(keypoints.shape)}.')
+    if keypoints.shape[1] != num_joints:
+        raise ZeDOInputError(
+            f'Expected {num_joints} 2D joints (Human3.6M layout), got '
+            f'{keypoints.shape[1]}.')
+    if scores.shape != keypoints.shape[:2]:
+        raise ZeDOInputError(
+            f'Keypoint confidences must have shape {list(keypoints.shape[:2])}'
+            f', got {list(scores.shape)}.')
+    if not torch.isfinite(keypoints).all():
+        bad = (~torch.isfinite(keypoints)).flatten(1).any(1).nonzero()
+        raise ZeDOInputError(f'2D keypoints contain NaN/inf (samples '
+                             f'{bad.flatten().tolist()[:10]}).')
+    if not torch.isfinite(scores).all() or (scores < 0).any():
+        raise ZeDOInputError('Keypoint confidences must be finite and >= 0.')
+    zero = (scores.sum(1) <= 0).nonzero().flatten()
+    if len(zero):
+        raise ZeDOInputError(
+            f'All keypoint confidences are zero for samples '
+            f'{zero.tolist()[:10]}: nothing to fit.')
+    for name, v in (('f', f), ('c', c)):
+        if v.shape != (keypoints.shape[0], 2):
+            raise ZeDOInputError(
+                f'Camera intrinsics {name} must have shape '
+                f'[{keypoints.shape[0]}, 2], got {list(v.shape)}.')
+        if not torch.isfinite(v).all():
+            raise ZeDOInputError(f'Camera intrinsics {name} contain NaN/inf.')
+    if (f <= 0).any():
+        raise ZeDOInputError('Degenerate camera intrinsics: focal lengths '
+                             'must be > 0 (pixels).')
+    if anchors.dim() != 3 or anchors.shape[1:] != (num_joints, 3):
+        raise ZeDOInputError(
+            f'Anchor poses must have shape [S, {num_joints}, 3], got '
+            f'{list(anchors.shape)}.')
+    if not torch.isfinite(anchors).all():
+        raise ZeDOInputError('Anchor poses contain NaN/inf.')
+
+
+def _axis_quaternion(angles: Tensor, axes: str) -> Tensor:
+    """Unit quaternions [N, 4] (w, x, y, z) from per-axis parameters.
+
+    ``axes`` of one letter: ``angles`` [N, 1] is a rotation angle about that
+    axis. ``'xyz'``: ``angles`` [N, 4] is a free quaternion (normalised).
+    """
+    if axes == 'xyz':
+        return angles / angles.norm(dim=-1, keepdim=True).clamp(min=1e-8)
+    half = angles[:, 0] / 2
+    q = torch.zeros(len(angles), 4, dtype=angles.dtype, device=angles.device)
+    q[:, 0] = torch.cos(half)
+    q[:, 1 + _AXES[axes]] = torch.sin(half)
+    return q
+
+
+def quaternion_to_matrix(q: Tensor) -> Tensor:
+    """Rotation matrices [N, 3, 3] of unit quaternions [N, 4] (w, x, y, z)."""
+    w, x, y, z = q.unbind(-1)
+    return torch.stack([
+        1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
+        2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
+        2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)
+    ], -1).reshape(*q.shape[:-1], 3, 3)
+
+
+def initial_depth(pose: Tensor, uv: Tensor, f: Tensor,
+                  weights: Tensor) -> Tensor:
+    """Depth [N] at which ``pose`` has the 2D spread of ``uv``: the ratio of
+    their weighted RMS spreads times the mean focal length."""
+    w = weights / weights.sum(1, keepdim=True)
+
+    def spread(x):
+        mean = (w[..., None] * x).sum(1, keepdim=True)
+        return ((w * ((x - mean)**2).sum(-1)).sum(1)).sqrt()
+
+    return f.mean(-1) * spread(pose[..., :2]) / spread(uv).clamp(min=1e-6)
+
+
+def initial_pose_optimiser(anchors: Tensor,
+                           uv: Tensor,
+                           weights: Tensor,
+                           f: Tensor,
+                           c: Tensor,
+                           steps: int = 500,
+                           lr: float = 0.1,
+                           axes: str = 'z',
+                           joints: Sequence[int] = (0, 1, 4),
+                           scale_range: Sequence[float] = (0.5, 2.0),
+                           root_index: int = 0):
+    """Fit a rotation and a translation of each anchor to the 2D pose.
+
+    Adam over a quaternion (about ``axes``: one axis letter, or ``'xyz'``
+    for a free rotation) and a translation scale ``s`` clamped to
+    ``scale_range``: ``T = s * d0 * [u_root, v_root, 1]`` with ``d0``
+    from :func:`initial_depth`, minimising the confidence-weighted L1
+    reprojection error (pixels) of ``joints``.
+
+    Args:
+        anchors: Root-relative anchor poses [N, J, 3].
+        uv, weights, f, c: [N, J, 2], [N, J], [N, 2], [N, 2].
+
+    Returns:
+        tuple: rotated root-relative poses [N, J, 3] and translations
+        [N, 3].
+    """
+    if axes != 'xyz' and axes not in _AXES:
+        raise ValueError(f'init_axes must be x, y, z or xyz, got "{axes}".')
+    n = len(anchors)
+    d0 = initial_depth(anchors, uv, f, weights).detach()
+    root_dir = torch.cat([(uv[:, root_index] - c) / f,
+                          torch.ones_like(f[:, :1])], -1)
+    lo, hi = scale_range
+    with torch.enable_grad():
+        if axes == 'xyz':
+            angles = torch.zeros(n, 4, dtype=anchors.dtype,
+                                 device=anchors.device)
+            angles[:, 0] = 1
+        else:
+            angles = torch.zeros(n, 1, dtype=anchors.dtype,
+                                 device=anchors.device)
+        angles.requires_grad_(True)
+        scale = torch.ones(n, 1, dtype=anchors.dtype, device=anchors.device,
+                           requires_grad=True)
+        opt = torch.optim.Adam([angles, scale], lr=lr)
+        sel = list(joints)
+        w = weights[:, sel]
+        for _ in range(steps):
+            R = quaternion_to_matrix(_axis_quaternion(angles, axes))
+            T = scale.clamp(lo, hi) * d0[:, None] * root_dir
+            pts = anchors[:, sel] @ R.transpose(1, 2) + T[:, None]
+            err = (project(pts, f, c) - uv[:, sel]).abs().sum(-1)
+            loss = (w * err).sum() / w.sum().clamp(min=1e-8)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        R = quaternion_to_matrix(_axis_quaternion(angles, axes))
+        T = scale.clamp(lo, hi) * d0[:, None] * root_dir
+        return anchors @ R.transpose(1, 2), T
+
+
+def reprojection_error(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
+                       f: Tensor, c: Tensor) -> Tensor:
+    """Confidence-weighted mean pixel error [N] of ``pose + T``."""
+    err = (project(pose + T[:, None], f, c) - uv).norm(dim=-1)
+    return (weights * err).sum(1) / weights.sum(1).clamp(min=1e-8)
+
+
+def zedo_loop(prior,
+              pose: Tensor,
+              T: Tensor,
+              uv: Tensor,
+              weights: Tensor,
+              f: Tensor,
+              c: Tensor,
+              steps: int = 1000,
+              warmup: int = 200,
+              t_max: float = 0.1,
+              t_min: float = 0.01,
+              step_mode: Optional[str] = None,
+              root_index: int = 0,
+              solve_translation: bool = True,
+              progress: Optional[Callable[[int], None]] = None):
+    """The ZeDO loop from a given pose and translation (Algorithm 1,
+    lines 4-10). Shared by the lifter and the refinement hook.
+
+    Args:
+        prior: Object with ``denoise_step(x, t, dt, mode)`` (a
+            :class:`~mmzedo.core.ScorePrior` or mmzedo's ``PosePrior``).
+        pose: Root-relative poses [N, J, 3]; T: translations [N, 3].
+        steps, warmup, t_max, t_min: Loop length, steps with ``T`` fixed,
+            and the truncated time range (linear from ``t_max`` to
+            ``t_min``).
+        solve_translation: Use the closed-form ``T`` after the warm-up.
+        progress: Called with the step index every 50 steps.
+
+    Returns:
+        tuple: poses [N, J, 3] (root-relative) and translations [N, 3].
+    """
+    rays = unit_rays(uv, f, c)
+    dt = (t_max - t_min) / max(steps - 1, 1)
+    for i in range(steps):
+        t = t_max + (t_min - t_max) * i / max(steps - 1, 1)
+        if solve_translation and i >= warmup:
+            T = ray_translation(pose, rays, weights)
+        x = project_onto_rays(pose + T[:, None], rays) - T[:, None]
+        x = x - x[:, root_index:root_index + 1]
+        pose = prior.denoise_step(x, t, dt, step_mode)
+        if progress is not None and (i + 1) % 50 == 0:
+            progress(i + 1)
+    return pose, T
+
+
+@torch.no_grad()
+def zedo_lift(prior,
+              keypoints: Tensor,
+              scores: Tensor,
+              f: Tensor,
+              c: Tensor,
+              anchors: Tensor,
+              progress: Optional[Callable[[int], None]] = None,
+              **cfg) -> Dict[str, Tensor]:
+    """Lift 2D poses to 3D with ZeDO.
+
+    Args:
+        prior: The pose prior (``denoise_step`` and ``score``).
+        keypoints: 2D keypoints [B, J, 2] (pixels).
+        scores: Confidences [B, J] (>= 0, not all zero per sample).
+        f, c: Focal lengths and principal points [B, 2] (pixels).
+        anchors: Initial poses [S, J, 3] (root-relative metres).
+        progress: Progress callback (see :func:`zedo_loop`).
+        **cfg: Overrides of :data:`ZEDO_DEFAULTS`.
+
+    Returns:
+        dict: ``pose`` [B, J, 3] (lowest-energy hypothesis, root-relative),
+        ``translation`` [B, 3], ``hypotheses`` [B, S, J, 3],
+        ``translations`` [B, S, 3], ``energy``, ``reprojection_error``
+        (px), ``score_norm`` [B, S] and ``choice`` [B].
+    """
+    unknown = set(cfg) - set(ZEDO_DEFAULTS)
+    if unknown:
+        raise TypeError(f'Unknown ZeDO settings {sorted(unknown)}.')
+    cfg = dict(ZEDO_DEFAULTS, **cfg)
+    device = next(prior.parameters()).device
+    keypoints, scores, f, c, anchors = (
+        torch.as_tensor(v, dtype=torch.float32).to(device)
+        for v in (keypoints, scores, f, c, anchors))
+    check_zedo_inputs(keypoints, scores, f, c, anchors)
+    b, j = keypoints.shape[:2]
+    s = anchors.shape[0]
+    rep = (lambda v: v.repeat_interleave(s, dim=0))  # noqa: E731
+    uv, w, ff, cc = rep(keypoints), rep(scores), rep(f), rep(c)
+    init = anchors - anchors[:, cfg['root_index']:cfg['root_index'] + 1]
+    init = init.repeat(b, 1, 1)
+    pose, T = initial_pose_optimiser(
+        init, uv, w, ff, cc, steps=cfg['init_steps'], lr=cfg['init_lr'],
+        axes=cfg['init_axes'], joints=cfg['init_joints'],
+        scale_range=cfg['init_scale_range'], root_index=cfg['root_index'])
+    pose, T = zedo_loop(
+        prior, pose, T, uv, w, ff, cc, steps=cfg['steps'],
+        warmup=cfg['warmup'], t_max=cfg['t_max'], t_min=cfg['t_min'],
+        step_mode=cfg['step_mode'], root_index=cfg['root_index'],
+        progress=progress)
+    reproj = reprojection_error(pose, T, uv, w, ff, cc)
+    t_min = torch.full((len(pose), ), cfg['t_min'], device=device)
+    # Norm of the score scaled by the noise std: the predicted noise, a
+    # dimensionless implausibility measure.
+    score = prior.score(pose, t_min)
+    std = prior.sde.marginal_std(t_min) if hasattr(prior, 'sde') else \
+        prior.prior.sde.marginal_std(t_min)
+    score_norm = (score * std[:, None, None]).flatten(1).norm(dim=1) / \
+        math.sqrt(pose[0].numel())
+    energy = reproj + cfg['energy_prior_weight'] * score_norm
+    out = dict(
+        hypotheses=pose.reshape(b, s, j, 3),
+        translations=T.reshape(b, s, 3),
+        reprojection_error=reproj.reshape(b, s),
+        score_norm=score_norm.reshape(b, s),
+        energy=energy.reshape(b, s))
+    if not all(torch.isfinite(v).all() for v in out.values()):
+        raise FloatingPointError('ZeDO produced NaN/inf; check the inputs '
+                                 '(units: pixels and metres) and the prior.')
+    choice = out['energy'].argmin(1)
+    idx = torch.arange(b, device=device)
+    out.update(
+        choice=choice,
+        pose=out['hypotheses'][idx, choice],
+        translation=out['translations'][idx, choice])
+    return out
