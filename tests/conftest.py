@@ -19,3 +19,18 @@ def open_benchmark(tmp_path_factory):
     from mmzedo.datasets.mocap import build_open_benchmark
     root = str(tmp_path_factory.mktemp('open_h36m'))
     return root, build_open_benchmark(root, mocap_dir=MOCAP_DIR)
+
+
+SHIPPED_PRIOR = osp.join(REPO_ROOT, 'checkpoints',
+                         'prior_mlp-512x2_subvp_open-cmu.pth')
+
+
+def anchor_file(num):
+    return osp.join(REPO_ROOT, 'checkpoints', f'anchors_open-cmu_S{num}.npz')
+
+
+@pytest.fixture(scope='session')
+def shipped_prior():
+    """The prior that ships in checkpoints/ (trained on the open data)."""
+    from mmzedo.core import ScorePrior
+    return ScorePrior.from_checkpoint(SHIPPED_PRIOR)

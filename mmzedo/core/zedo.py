@@ -245,7 +245,10 @@ def zedo_loop(prior,
         pose = prior.denoise_step(x, t, dt, step_mode)
         if progress is not None and (i + 1) % 50 == 0:
             progress(i + 1)
-    return pose, T
+    # The last prior step moves the root slightly: make the pose exactly
+    # root-relative again, keeping pose + T unchanged.
+    root = pose[:, root_index:root_index + 1]
+    return pose - root, T + root[:, 0]
 
 
 @torch.no_grad()

@@ -1,0 +1,151 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from mmzedo.core import ZeDOInputError, zedo_lift
+from mmzedo.core.anchors import load_anchors, save_anchors
+from ..conftest import REPO_ROOT, SHIPPED_PRIOR, anchor_file
+
+ZEDO_CFG = osp.join(REPO_ROOT, 'configs', 'zedo',
+                    'zedo_S1_gt2d_open-cmu-h36m-like.py')
+
+
+def _dataset(root, rig='h36m-like', det=False):
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS
+
+    import mmzedo  # noqa: F401
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(ZEDO_CFG).test_dataloader.dataset
+    cfg.data_root = osp.join(root, rig) + '/'
+    if det:
+        cfg.keypoint_2d_src = 'detection'
+        cfg.keypoint_2d_det_file = 'joint_2d_det_files/cmu_test.npy'
+    return DATASETS.build(cfg)
+
+
+def _samples(ds, n=32):
+    idx = np.linspace(0, len(ds) - 1, n).astype(int)
+    return [ds[i]['data_samples'] for i in idx]
+
+
+def _lifter(num=1, **zedo_cfg):
+    from mmpose.registry import MODELS
+    return MODELS.build(
+        dict(type='ZeDOLifter', prior_checkpoint=SHIPPED_PRIOR,
+             anchors=anchor_file(10), num_hypotheses=num,
+             zedo_cfg=zedo_cfg, show_progress=False))
+
+
+def _root_rel_error(pred, gt):
+    pred = pred - pred[:, :1]
+    gt = gt - gt[:, :1]
+    return 1000 * np.linalg.norm(pred - gt, axis=-1).mean()
+
+
+def test_loop_lowers_mpjpe_well_below_the_anchor(open_benchmark,
+                                                 shipped_prior):
+    from mmzedo.models.pose_estimators.zedo_lifter import (camera_intrinsics,
+                                                           keypoints_2d)
+    root, _ = open_benchmark
+    samples = _samples(_dataset(root))
+    gt = np.stack([
+        np.asarray(d.gt_instances.lifting_target).reshape(17, 3)
+        for d in samples
+    ])
+    kpts, scores = keypoints_2d(samples)
+    f, c = camera_intrinsics(samples, len(samples))
+    anchors = torch.from_numpy(load_anchors(anchor_file(1))['anchors'])
+    start = zedo_lift(shipped_prior, kpts, scores, f, c, anchors, steps=0)
+    final = zedo_lift(shipped_prior, kpts, scores, f, c, anchors)
+    e0 = _root_rel_error(start['pose'].numpy(), gt)
+    e1 = _root_rel_error(final['pose'].numpy(), gt)
+    assert e1 < 0.6 * e0, (e0, e1)
+    assert final['reprojection_error'].mean() < 5  # pixels
+
+
+def test_lifter_predictions_in_lifting_target_frame(open_benchmark):
+    root, _ = open_benchmark
+    samples = _samples(_dataset(root), 8)
+    out = _lifter(num=3, steps=50, init_steps=50).predict(samples)
+    for d in out:
+        pred = d.pred_instances
+        assert pred.keypoints.shape == (1, 17, 3)
+        assert pred.hypotheses.shape == (1, 3, 17, 3)
+        assert np.isfinite(pred.keypoints).all()
+        # Same root as mmpose's lifting heads: the metainfo's target_root.
+        np.testing.assert_allclose(pred.keypoints[0, 0],
+                                   d.metainfo['target_root'].reshape(3),
+                                   atol=1e-5)
+        k = int(np.argmin(pred.energy[0]))
+        np.testing.assert_allclose(pred.hypotheses[0, k], pred.keypoints[0])
+
+
+def test_lifter_clear_errors(open_benchmark, tmp_path):
+    root, _ = open_benchmark
+    samples = _samples(_dataset(root), 2)
+    no_cam = samples[0].clone()
+    no_cam.set_metainfo(dict(camera_param=None))
+    with pytest.raises(ZeDOInputError, match='no camera intrinsics'):
+        _lifter(steps=2, init_steps=2).predict([no_cam])
+    nan = samples[1].clone()
+    kp = nan.metainfo['keypoints'].copy()
+    kp[..., 3, 0] = np.nan
+    nan.set_metainfo(dict(keypoints=kp))
+    with pytest.raises(ZeDOInputError, match='NaN'):
+        _lifter(steps=2, init_steps=2).predict([nan])
+    bad = str(tmp_path / 'anchors_bad.npz')
+    save_anchors(bad, np.zeros((4, 16, 3)), source='test')
+    from mmpose.registry import MODELS
+    with pytest.raises(ValueError, match='joint layout'):
+        MODELS.build(dict(type='ZeDOLifter', prior_checkpoint=SHIPPED_PRIOR,
+                          anchors=bad))
+    with pytest.raises(RuntimeError, match='nothing to train'):
+        _lifter()(None, samples, mode='loss')
+
+
+def test_min_mpjpe_metric():
+    from mmpose.registry import METRICS
+    gt = np.random.default_rng(0).normal(size=(1, 17, 3))
+    hyps = np.stack([gt[0] + 0.1, gt[0], gt[0] - 0.3])[None]
+    sample = dict(
+        pred_instances=dict(hypotheses=hyps, keypoints=hyps[:, 0]),
+        gt_instances=dict(lifting_target=gt,
+                          lifting_target_visible=np.ones((1, 17))))
+    for mode, key in (('mpjpe', 'MinMPJPE'), ('p-mpjpe', 'P-MinMPJPE')):
+        metric = METRICS.build(dict(type='MinMPJPE', mode=mode))
+        metric.process([], [sample])
+        assert metric.compute_metrics(metric.results)[key] == pytest.approx(
+            0, abs=1e-6)
+    metric = METRICS.build(dict(type='MinMPJPE'))
+    metric.process([], [dict(sample, pred_instances=dict(
+        hypotheses=hyps[:, [0, 2]]))])
+    out = metric.compute_metrics(metric.results)
+    assert out['MinMPJPE'] == pytest.approx(0.1 * np.sqrt(3))
+    assert out['num_hypotheses'] == 2
+
+
+def test_tools_test_runs_zedo_config(open_benchmark, tmp_path):
+    root, _ = open_benchmark
+    out = tmp_path / 'metrics.json'
+    cfg = osp.join(REPO_ROOT, 'configs', 'zedo',
+                   'zedo_S10_det2d_open-cmu-h36m-like.py')
+    proc = subprocess.run([
+        sys.executable, osp.join(REPO_ROOT, 'tools', 'test.py'), cfg,
+        SHIPPED_PRIOR, '--work-dir', str(tmp_path), '--out', str(out),
+        '--cfg-options', 'test_dataloader.dataset.indices=[0,3000,6000]',
+        f'test_dataloader.dataset.data_root={osp.join(root, "h36m-like")}/',
+        'model.zedo_cfg.steps=100', 'model.zedo_cfg.init_steps=100'
+    ], cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    m = json.loads(out.read_text())
+    assert m['num_hypotheses'] == 10
+    assert 0 < m['MinMPJPE'] <= m['MPJPE'] < 1.0
+    assert 0 < m['P-MinMPJPE'] <= m['P-MPJPE']

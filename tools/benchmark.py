@@ -1,0 +1,114 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""Benchmark ZeDO on the open benchmark's test split with the bundled prior
+and anchors (and the VideoPose3D baseline, when its checkpoint exists).
+
+Prints and writes JSON: MPJPE, P-MPJPE, MinMPJPE and P-MinMPJPE (mm) for
+S=1 and S=10 (S=10's MPJPE scores the non-oracle lowest-energy choice),
+poses per second, and the share of the time spent in the prior network.
+
+    python tools/benchmark.py [--num-samples 512] [--settings gt2d det2d]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+import torch
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
+sys.path.insert(0, REPO)
+
+PRIOR = osp.join(REPO, 'checkpoints', 'prior_mlp-512x2_subvp_open-cmu.pth')
+BASELINE_CKPT = osp.join(REPO, 'work_dirs', 'videopose3d_tcn-1frm_open-cmu',
+                         'epoch_12.pth')
+ZEDO = 'configs/zedo/zedo_S{S}_{setting}_open-cmu-h36m-like.py'
+BASELINE = {
+    'gt2d': 'configs/videopose3d/'
+    'videopose3d_tcn-1frm_1xb1024-12e_open-cmu-h36m-like.py',
+    'det2d': 'configs/videopose3d/videopose3d_tcn-1frm_open-cmu_test-det.py',
+}
+
+
+def mm(metrics):
+    return {
+        k: round(1000 * v, 1)
+        for k, v in metrics.items() if '_' not in k and 'MPJPE' in k
+    }
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--num-samples', type=int, default=512)
+    p.add_argument('--settings', nargs='+', default=['gt2d', 'det2d'],
+                   choices=['gt2d', 'det2d'])
+    p.add_argument('--hypotheses', type=int, nargs='+', default=[1, 10])
+    p.add_argument('--prior', default=PRIOR)
+    p.add_argument('--baseline-checkpoint', default=BASELINE_CKPT)
+    p.add_argument('--out', default=osp.join(REPO, 'work_dirs', 'benchmark',
+                                             'benchmark.json'))
+    p.add_argument('--device', default=None)
+    args = p.parse_args(argv)
+    from mmzedo.apis import run_test
+    work = osp.dirname(args.out)
+    os.makedirs(work, exist_ok=True)
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    report = dict(num_samples=args.num_samples, device=device,
+                  torch=str(torch.__version__), results={})
+    for setting in args.settings:
+        for S in args.hypotheses:
+            cfg = osp.join(REPO, ZEDO.format(S=S, setting=setting))
+            res = run_test(
+                cfg, args.prior, osp.join(work, f'zedo_S{S}_{setting}'),
+                args.num_samples,
+                cfg_options={
+                    'model.prior_checkpoint': args.prior,
+                    'model.show_progress': False,
+                    'device': device
+                },
+                time_module=('prior', 'score_net'))
+            row = dict(
+                method=f'ZeDO S={S}' +
+                (' (lowest energy)' if S > 1 else ''),
+                setting=setting,
+                **mm(res['metrics']),
+                poses_per_second=round(res['num_samples'] / res['seconds'],
+                                       2),
+                prior_time_share=round(
+                    res['module_seconds'] / res['seconds'], 3))
+            report['results'][f'zedo_S{S}_{setting}'] = row
+            print(json.dumps(row))
+        if osp.isfile(args.baseline_checkpoint):
+            res = run_test(
+                osp.join(REPO, BASELINE[setting]), args.baseline_checkpoint,
+                osp.join(work, f'videopose3d_{setting}'), args.num_samples,
+                cfg_options={'device': device})
+            row = dict(
+                method='VideoPose3D-1frm (supervised)',
+                setting=setting,
+                **mm(res['metrics']),
+                poses_per_second=round(res['num_samples'] / res['seconds'],
+                                       2))
+            report['results'][f'videopose3d_{setting}'] = row
+            print(json.dumps(row))
+        else:
+            print(f'[benchmark] no baseline checkpoint at '
+                  f'{args.baseline_checkpoint}: run tools/run_main.sh '
+                  'or train it first')
+    with open(args.out, 'w') as f:
+        json.dump(report, f, indent=2)
+    print(f'[benchmark] wrote {args.out}')
+    keys = ('MPJPE', 'P-MPJPE', 'MinMPJPE', 'P-MinMPJPE')
+    print('| method | 2D | ' + ' | '.join(f'{k} (mm)' for k in keys) +
+          ' | poses/s | prior share |')
+    print('|---|---|' + '---:|' * (len(keys) + 2))
+    for row in report['results'].values():
+        cells = [str(row.get(k, '-')) for k in keys]
+        print(f'| {row["method"]} | {row["setting"]} | ' + ' | '.join(cells) +
+              f' | {row["poses_per_second"]} | '
+              f'{row.get("prior_time_share", "-")} |')
+    return report
+
+
+if __name__ == '__main__':
+    main()
