@@ -12,6 +12,6 @@ from .version import __version__
 allow_mmengine_checkpoints_in_torch_load()
 
 if has_mmpose():
-    from . import datasets, evaluation, models  # noqa: F401
+    from . import datasets, engine, evaluation, models  # noqa: F401
 
 __all__ = ['__version__']

@@ -34,3 +34,39 @@ def shipped_prior():
     """The prior that ships in checkpoints/ (trained on the open data)."""
     from mmzedo.core import ScorePrior
     return ScorePrior.from_checkpoint(SHIPPED_PRIOR)
+
+
+def run_tool(args, cwd):
+    """Run a Python script in a subprocess; fail with its output."""
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+BASELINE = osp.join(REPO_ROOT, 'configs', 'videopose3d',
+                    'videopose3d_tcn-1frm_1xb1024-12e_open-cmu-h36m-like.py')
+
+
+@pytest.fixture(scope='session')
+def trained_baseline(open_benchmark, tmp_path_factory):
+    """mmpose's VideoPose3D-1frm trained for one short epoch through
+    tools/train.py on the open benchmark; returns (root, work_dir, ckpt)."""
+    root, _ = open_benchmark
+    work = tmp_path_factory.mktemp('baseline')
+    data_root = osp.join(root, 'h36m-like') + '/'
+    run_tool([
+        osp.join(REPO_ROOT, 'tools', 'train.py'), BASELINE, '--work-dir',
+        str(work), '--cfg-options', 'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=1', 'train_dataloader.batch_size=128',
+        'train_dataloader.dataset.indices=1024',
+        'val_dataloader.dataset.indices=256',
+        f'train_dataloader.dataset.data_root={data_root}',
+        f'val_dataloader.dataset.data_root={data_root}',
+        f'test_dataloader.dataset.data_root={data_root}'
+    ], cwd=str(work))
+    ckpt = work / 'epoch_1.pth'
+    assert ckpt.is_file()
+    return root, work, ckpt

@@ -10,37 +10,7 @@ import sys
 import pytest
 import torch
 
-from ..conftest import REPO_ROOT
-
-BASELINE = osp.join(REPO_ROOT, 'configs', 'videopose3d',
-                    'videopose3d_tcn-1frm_1xb1024-12e_open-cmu-h36m-like.py')
-
-
-def _run(args, cwd):
-    proc = subprocess.run([sys.executable, *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
-
-
-@pytest.fixture(scope='module')
-def trained_baseline(open_benchmark, tmp_path_factory):
-    root, _ = open_benchmark
-    work = tmp_path_factory.mktemp('baseline')
-    data_root = osp.join(root, 'h36m-like') + '/'
-    _run([
-        osp.join(REPO_ROOT, 'tools', 'train.py'), BASELINE, '--work-dir',
-        str(work), '--cfg-options', 'train_cfg.max_epochs=1',
-        'train_cfg.val_interval=1', 'train_dataloader.batch_size=128',
-        'train_dataloader.dataset.indices=512',
-        'val_dataloader.dataset.indices=256',
-        f'train_dataloader.dataset.data_root={data_root}',
-        f'val_dataloader.dataset.data_root={data_root}',
-        f'test_dataloader.dataset.data_root={data_root}'
-    ], cwd=str(work))
-    ckpt = work / 'epoch_1.pth'
-    assert ckpt.is_file()
-    return root, work, ckpt
+from ..conftest import REPO_ROOT, run_tool as _run
 
 
 def test_checkpoint_needs_and_gets_safe_globals(trained_baseline):

@@ -1,0 +1,19 @@
+# VideoPose3D-1frm (the open-benchmark baseline) + ZeDO refinement at test
+# time: the only change to the lifter's test config is the hook entry.
+# tools/test.py reports the refined metrics (MPJPE, ...) and the lifter's own
+# (unrefined/MPJPE, ...) in one run.
+_base_ = [
+    '../videopose3d/videopose3d_tcn-1frm_1xb1024-12e_open-cmu-h36m-like.py'
+]
+
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(
+        type='ZeDORefineHook',
+        prior_checkpoint='checkpoints/prior_mlp-512x2_subvp_open-cmu.pth',
+        steps=1000,
+        warmup=200,
+        t_max=0.1,
+        t_min=0.01,
+        resolve_rotation=False)
+]
