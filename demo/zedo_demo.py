@@ -71,8 +71,8 @@ def draw(records, path, skeleton):
             p = p - p[:1]
             # camera frame (x right, y down, z forward) -> plot x, z, -y
             for a, b in skeleton:
-                ax3.plot(p[[a, b], 0], p[[a, b], 2], -p[[a, b], 1], color=color,
-                         lw=1.5)
+                ax3.plot(p[[a, b], 0], p[[a, b], 2], -p[[a, b], 1],
+                         color=color, lw=1.5)
         ax3.set_title(f'3D: ZeDO (red) vs ground truth (green), '
                       f'MPJPE {r["mpjpe_mm"]:.0f} mm', fontsize=8)
         lim = 0.9

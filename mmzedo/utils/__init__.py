@@ -9,6 +9,7 @@ from .skeleton import (FLIP_INDICES, H36M_BONE_LENGTHS, JOINT_NAMES,
 __all__ = [
     'FLIP_INDICES', 'H36M_BONE_LENGTHS', 'JOINT_NAMES', 'LEFT_RIGHT_BONES',
     'NUM_JOINTS', 'PARENTS', 'ROOT_INDEX',
-    'allow_mmengine_checkpoints_in_torch_load', 'bone_lengths', 'has_mmpose', 'history_buffer_getattr',
+    'allow_mmengine_checkpoints_in_torch_load', 'bone_lengths', 'has_mmpose',
+    'history_buffer_getattr',
     'numpy_safe_globals', 'run_mmpose_tool'
 ]

@@ -17,7 +17,8 @@ C2S = osp.join(MOCAP_DIR, 'cmu_c2s.npz')
 
 def _load_split(root, split, name='cmu', fps=10):
     return dict(np.load(
-        osp.join(root, 'annotation_body3d', f'fps{fps}', f'{name}_{split}.npz')))
+        osp.join(root, 'annotation_body3d', f'fps{fps}',
+                 f'{name}_{split}.npz')))
 
 
 def _cameras(root):
@@ -131,8 +132,8 @@ def test_deterministic_given_seed(tmp_path):
     kw = dict(rig='telephoto', test_groups=['test'], fps=5, seed=3)
     a = convert_mocap([C2S], str(tmp_path / 'a'), verbose=False, **kw)
     b = convert_mocap([C2S], str(tmp_path / 'b'), verbose=False, **kw)
-    c = convert_mocap([C2S], str(tmp_path / 'c'), verbose=False,
-                      **dict(kw, seed=4))
+    convert_mocap([C2S], str(tmp_path / 'c'), verbose=False,
+                  **dict(kw, seed=4))
     assert a['files'] == b['files']
     da, db, dc = (_load_split(str(tmp_path / x), 'test', 'mocap', 5)
                   for x in 'abc')

@@ -72,7 +72,8 @@ def trained(open_benchmark, tmp_path_factory):
 def test_trains_validates_and_checkpoints(trained):
     _, work, runner = trained
     assert runner.iter == 20
-    assert (work / 'iter_10.pth').is_file() and (work / 'iter_20.pth').is_file()
+    assert (work / 'iter_10.pth').is_file()
+    assert (work / 'iter_20.pth').is_file()
     metrics = runner.message_hub.get_scalar('val/prior/denoise_mpjpe')
     assert metrics is not None
     scalars = runner.message_hub.log_scalars

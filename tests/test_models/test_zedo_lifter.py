@@ -52,16 +52,14 @@ def _root_rel_error(pred, gt):
 
 def test_loop_lowers_mpjpe_well_below_the_anchor(open_benchmark,
                                                  shipped_prior):
-    from mmzedo.models.pose_estimators.zedo_lifter import (camera_intrinsics,
-                                                           keypoints_2d)
+    from mmzedo.models.pose_estimators.zedo_lifter import zedo_inputs
     root, _ = open_benchmark
     samples = _samples(_dataset(root))
     gt = np.stack([
         np.asarray(d.gt_instances.lifting_target).reshape(17, 3)
         for d in samples
     ])
-    kpts, scores = keypoints_2d(samples)
-    f, c = camera_intrinsics(samples, len(samples))
+    kpts, scores, f, c = zedo_inputs([d.metainfo for d in samples])
     anchors = torch.from_numpy(load_anchors(anchor_file(1))['anchors'])
     start = zedo_lift(shipped_prior, kpts, scores, f, c, anchors, steps=0)
     final = zedo_lift(shipped_prior, kpts, scores, f, c, anchors)

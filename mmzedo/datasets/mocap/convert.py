@@ -124,7 +124,8 @@ def simulate_detections(part: np.ndarray, video_ids: np.ndarray,
     new_video = np.r_[True, video_ids[1:] != video_ids[:-1]]
     a, b = temporal_corr, np.sqrt(1 - temporal_corr**2)
     for i in range(n):
-        noise[i] = white[i] if new_video[i] else a * noise[i - 1] + b * white[i]
+        noise[i] = (white[i] if new_video[i] else
+                    a * noise[i - 1] + b * white[i])
     det = xy + noise * sigma
     # Left/right confusion of whole frames.
     swap = rng.random(n) < swap_rate
@@ -256,8 +257,9 @@ def convert_mocap(inputs: Sequence[str],
                     frames = np.nonzero(ok)[0]
                     base = f'{subj}_{action}.{cam["id"]}'
                     rec = records[split]
-                    rec['imgname'].extend(f'{subj}/{base}/{base}_{t + 1:06d}.jpg'
-                                          for t in frames)
+                    rec['imgname'].extend(
+                        f'{subj}/{base}/{base}_{t + 1:06d}.jpg'
+                        for t in frames)
                     rec['S'].append(s_cam[frames])
                     rec['part'].append(uv[frames])
                     rec['video'].extend([len(rec['S'])] * len(frames))
@@ -305,7 +307,8 @@ def convert_mocap(inputs: Sequence[str],
     with open(osp.join(out_dir, 'meta.json'), 'w') as f:
         json.dump(summary, f, indent=2)
     if verbose:
-        print(f'[mocap_to_h36m] {rig}: train {summary["files"]["train"]["num"]}'
+        files = summary['files']
+        print(f'[mocap_to_h36m] {rig}: train {files["train"]["num"]}'
               f', test {summary["files"]["test"]["num"]} samples at {k} fps; '
               f'{n_dropped}/{n_total} camera frames out of view dropped '
               f'-> {out_dir}')

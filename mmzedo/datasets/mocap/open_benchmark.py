@@ -60,5 +60,3 @@ def build_open_benchmark(out_root: str = osp.join(REPO_ROOT, 'data',
                 continue
         out[rig] = convert_mocap(inputs, out_dir, rig=rig, **cfg)
     return out
-
-

@@ -4,29 +4,20 @@ from typing import Dict
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpose.registry import TRANSFORMS
+from scipy.spatial.transform import Rotation
 
-_AXES = {'x': 0, 'y': 1, 'z': 2}
+_AXES = ('x', 'y', 'z')
 
 
 def random_rotation_matrix(rng: np.random.Generator, axis: str = 'y',
                            max_angle: float = 180.) -> np.ndarray:
-    """A random 3x3 rotation: about one coordinate ``axis`` by an angle
-    uniform in ``[-max_angle, max_angle]`` degrees, or uniform over SO(3)
-    for ``axis='full'``."""
+    """A random 3x3 rotation (scipy's ``Rotation``): about one coordinate
+    ``axis`` by an angle uniform in ``[-max_angle, max_angle]`` degrees, or
+    uniform over SO(3) for ``axis='full'``."""
     if axis == 'full':
-        q = rng.standard_normal(4)
-        w, x, y, z = q / np.linalg.norm(q)
-        return np.array([
-            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-        ])
-    a = np.deg2rad(rng.uniform(-max_angle, max_angle))
-    c, s = np.cos(a), np.sin(a)
-    i, j = [k for k in range(3) if k != _AXES[axis]]
-    R = np.eye(3)
-    R[i, i], R[i, j], R[j, i], R[j, j] = c, -s, s, c
-    return R
+        return Rotation.random(random_state=rng).as_matrix()
+    angle = rng.uniform(-max_angle, max_angle)
+    return Rotation.from_euler(axis, angle, degrees=True).as_matrix()
 
 
 @TRANSFORMS.register_module()
@@ -53,7 +44,7 @@ class RandomRotation3D(BaseTransform):
 
     def __init__(self, axis: str = 'y', max_angle: float = 180.,
                  root_index: int = 0, prob: float = 1.0):
-        if axis not in (*_AXES, 'full'):
+        if axis not in (*_AXES, "full"):
             raise ValueError(f'axis must be x, y, z or full, got "{axis}".')
         self.axis = axis
         self.max_angle = max_angle

@@ -10,8 +10,10 @@ from mmpose.registry import HOOKS
 
 from mmzedo.core.camera_geometry import ray_translation, unit_rays
 from mmzedo.core.score_prior import ScorePrior
-from mmzedo.core.zedo import (ZeDOInputError, check_zedo_inputs,
-                              initial_pose_optimiser, zedo_loop)
+from mmzedo.core.zedo import (ZEDO_DEFAULTS, ZeDOInputError,
+                              check_zedo_inputs, initial_pose_optimiser,
+                              zedo_loop)
+from mmzedo.models.pose_estimators.zedo_lifter import zedo_inputs
 
 
 @HOOKS.register_module()
@@ -53,8 +55,9 @@ class ZeDORefineHook(Hook):
             :data:`mmzedo.core.STEP_MODES`). Defaults to the prior's.
         resolve_rotation (bool): Re-solve rotation and translation with the
             initial pose optimiser before the loop. Defaults to False.
-        init_cfg (dict, optional): ``steps``, ``lr``, ``axes``, ``joints``,
-            ``scale_range`` of that optimiser.
+        init_pose_cfg (dict, optional): ``steps``, ``lr``, ``axes``,
+            ``joints``, ``scale_range`` of that optimiser (defaults: the
+            lifter's).
         prefix (str): Prefix of the unrefined metrics. Defaults to
             ``'unrefined'``.
     """
@@ -68,17 +71,19 @@ class ZeDORefineHook(Hook):
                  t_min: float = 0.01,
                  step_mode: Optional[str] = None,
                  resolve_rotation: bool = False,
-                 init_cfg: Optional[dict] = None,
+                 init_pose_cfg: Optional[dict] = None,
                  prefix: str = 'unrefined'):
         self.prior_checkpoint = prior_checkpoint
         self.loop_cfg = dict(
             steps=steps, warmup=warmup, t_max=t_max, t_min=t_min,
             step_mode=step_mode)
         self.resolve_rotation = resolve_rotation
-        self.init_cfg = dict(
-            steps=500, lr=0.1, axes='z', joints=(0, 1, 4),
-            scale_range=(0.5, 2.0))
-        self.init_cfg.update(init_cfg or {})
+        # The lifter's initial-pose-optimiser defaults (ZEDO_DEFAULTS init_*).
+        self.init_pose_cfg = {
+            k[len('init_'):]: v
+            for k, v in ZEDO_DEFAULTS.items() if k.startswith('init_')
+        }
+        self.init_pose_cfg.update(init_pose_cfg or {})
         self.prefix = prefix
         self.prior = None
 
@@ -141,23 +146,6 @@ class ZeDORefineHook(Hook):
             }
         return self._dataset.get_data_info(self._id_to_index[meta['id']])
 
-    def _inputs(self, samples: List):
-        kpts, scores, fs, cs = [], [], [], []
-        for i, s in enumerate(samples):
-            info = self._data_info(s)
-            cam = info.get('camera_param')
-            if cam is None or 'f' not in cam or 'c' not in cam:
-                raise ZeDOInputError(
-                    f'Sample {i} has no camera intrinsics (f, c): give the '
-                    'dataset a camera_param_file.')
-            k = np.asarray(info['keypoints'], np.float32)
-            v = np.asarray(info['keypoints_visible'], np.float32)
-            kpts.append(k.reshape(-1, k.shape[-2], 2)[-1])
-            scores.append(v.reshape(-1, v.shape[-1])[-1])
-            fs.append(np.asarray(cam['f'], np.float32).reshape(2))
-            cs.append(np.asarray(cam['c'], np.float32).reshape(2))
-        return [torch.from_numpy(np.stack(x)) for x in (kpts, scores, fs, cs)]
-
     @torch.no_grad()
     def refine(self, samples: List) -> List:
         """Refine ``pred_instances.keypoints`` of data samples in place."""
@@ -170,10 +158,12 @@ class ZeDORefineHook(Hook):
         ])
         root = preds[:, :1]
         pose = torch.from_numpy(preds - root).to(device)
-        uv, w, f, c = (x.to(device) for x in self._inputs(samples))
+        uv, w, f, c = (
+            x.to(device)
+            for x in zedo_inputs([self._data_info(s) for s in samples]))
         check_zedo_inputs(uv, w, f, c, pose[:1])
         if self.resolve_rotation:
-            cfg = self.init_cfg
+            cfg = self.init_pose_cfg
             pose, T = initial_pose_optimiser(
                 pose, uv, w, f, c, steps=cfg['steps'], lr=cfg['lr'],
                 axes=cfg['axes'], joints=cfg['joints'],

@@ -1,5 +1,5 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
-from typing import List, Optional
+from typing import List, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -13,47 +13,38 @@ from mmzedo.core.score_prior import ScorePrior
 from mmzedo.core.zedo import ZEDO_DEFAULTS, ZeDOInputError, zedo_lift
 
 
-def camera_intrinsics(data_samples, num: int):
-    """``f, c`` [B, 2] from each data sample's ``camera_param`` (mmpose puts
-    it in the metainfo when ``camera_param`` is in PackPoseInputs'
-    ``meta_keys``)."""
-    fs, cs = [], []
-    for i, d in enumerate(data_samples[:num]):
-        cam = d.metainfo.get('camera_param')
+def zedo_inputs(infos: Sequence[Mapping]):
+    """ZeDO's inputs from per-sample info mappings (a data sample's
+    metainfo, or a dataset's data info) holding ``keypoints`` (pixels),
+    ``keypoints_visible`` (confidences) and ``camera_param`` (``f``, ``c``
+    in pixels); the last frame is the target.
+
+    Returns:
+        tuple: keypoints [B, J, 2], scores [B, J], f [B, 2], c [B, 2].
+    """
+    kpts, scores, fs, cs = [], [], [], []
+    for i, info in enumerate(infos):
+        if 'keypoints' not in info or 'keypoints_visible' not in info:
+            raise ZeDOInputError(
+                f'Sample {i} has no 2D keypoints: add \'keypoints\' and '
+                "'keypoints_visible' to PackPoseInputs' meta_keys (the "
+                "VideoPoseLifting codec's packing table drops them from "
+                'gt_instances).')
+        cam = info.get('camera_param')
         if cam is None or 'f' not in cam or 'c' not in cam:
             raise ZeDOInputError(
-                f'Data sample {i} has no camera intrinsics: add '
-                "'camera_param' to PackPoseInputs' meta_keys and give the "
-                'dataset a camera_param_file (with f and c in pixels).')
-        fs.append(np.asarray(cam['f'], dtype=np.float32).reshape(2))
-        cs.append(np.asarray(cam['c'], dtype=np.float32).reshape(2))
-    return torch.from_numpy(np.stack(fs)), torch.from_numpy(np.stack(cs))
-
-
-def keypoints_2d(data_samples):
-    """2D keypoints [B, J, 2] (pixels) and confidences [B, J] of the target
-    frame (GT 2D or detections, as the dataset's ``keypoint_2d_src`` says).
-
-    They are read from the metainfo (``'keypoints'`` and
-    ``'keypoints_visible'`` in PackPoseInputs' ``meta_keys``; the
-    VideoPoseLifting codec's packing table drops them from
-    ``gt_instances``), else from ``gt_instances``.
-    """
-    kpts, scores = [], []
-    for i, d in enumerate(data_samples):
-        src = d.metainfo if 'keypoints' in d.metainfo else d.get(
-            'gt_instances', {})
-        if 'keypoints' not in src or 'keypoints_visible' not in src:
-            raise ZeDOInputError(
-                f'Data sample {i} has no 2D keypoints: add \'keypoints\' and '
-                "'keypoints_visible' to PackPoseInputs' meta_keys.")
-        k = np.asarray(src['keypoints'], dtype=np.float32)
-        v = np.asarray(src['keypoints_visible'], dtype=np.float32)
+                f'Sample {i} has no camera intrinsics: add \'camera_param\' '
+                "to PackPoseInputs' meta_keys and give the dataset a "
+                'camera_param_file (with f and c in pixels).')
+        k = np.asarray(info['keypoints'], dtype=np.float32)
+        v = np.asarray(info['keypoints_visible'], dtype=np.float32)
         kpts.append(k.reshape(-1, k.shape[-2], k.shape[-1])[-1])
         scores.append(v.reshape(-1, v.shape[-1])[-1])
+        fs.append(np.asarray(cam['f'], dtype=np.float32).reshape(2))
+        cs.append(np.asarray(cam['c'], dtype=np.float32).reshape(2))
     try:
-        return (torch.from_numpy(np.stack(kpts)),
-                torch.from_numpy(np.stack(scores)))
+        return tuple(
+            torch.from_numpy(np.stack(x)) for x in (kpts, scores, fs, cs))
     except ValueError as e:
         raise ZeDOInputError(f'2D keypoints differ in shape across the '
                              f'batch: {e}')
@@ -65,9 +56,9 @@ class ZeDOLifter(BaseModel):
     pretrained score-based pose prior (the design card's "lifter head").
 
     It has no trainable parameters: ``predict`` reads the 2D keypoints and
-    confidences (``keypoints``, ``keypoints_visible``, see
-    :func:`keypoints_2d`) and the intrinsics from the metainfo's
-    ``camera_param``, runs :func:`mmzedo.core.zedo_lift` for all samples x
+    confidences (``keypoints``, ``keypoints_visible``) and the intrinsics
+    (``camera_param``) from the metainfo (see :func:`zedo_inputs`), runs
+    :func:`mmzedo.core.zedo_lift` for all samples x
     anchors in one batch, and writes ``pred_instances.keypoints`` [1, 17, 3]
     in the frame of mmpose's ``lifting_target``: the root-relative pose plus
     the metainfo's ``target_root`` when present (as mmpose's lifting heads
@@ -132,8 +123,7 @@ class ZeDOLifter(BaseModel):
     def lift(self, data_samples: List) -> dict:
         """Run ZeDO on the samples' 2D keypoints; returns
         :func:`~mmzedo.core.zedo_lift`'s dict."""
-        kpts, scores = keypoints_2d(data_samples)
-        f, c = camera_intrinsics(data_samples, len(data_samples))
+        kpts, scores, f, c = zedo_inputs([d.metainfo for d in data_samples])
         bar = None
         if self.show_progress:
             bar = ProgressBar(self.zedo_cfg['steps'] // 50)
