@@ -43,6 +43,9 @@ def main(argv=None):
     p.add_argument('--settings', nargs='+', default=['gt2d', 'det2d'],
                    choices=['gt2d', 'det2d'])
     p.add_argument('--hypotheses', type=int, nargs='+', default=[1, 10])
+    p.add_argument('--compare-steps', nargs='*', default=['sde'],
+                   help='also run S=1 with these textbook reverse steps '
+                   '(the default loop uses the official ZeDO step)')
     p.add_argument('--prior', default=PRIOR)
     p.add_argument('--baseline-checkpoint', default=BASELINE_CKPT)
     p.add_argument('--out', default=osp.join(REPO, 'work_dirs', 'benchmark',
@@ -55,28 +58,34 @@ def main(argv=None):
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     report = dict(num_samples=args.num_samples, device=device,
                   torch=str(torch.__version__), results={})
+    runs = [(S, None) for S in args.hypotheses]
+    runs += [(1, mode) for mode in args.compare_steps]
     for setting in args.settings:
-        for S in args.hypotheses:
+        for S, step_mode in runs:
             cfg = osp.join(REPO, ZEDO.format(S=S, setting=setting))
+            opts = {
+                'model.prior_checkpoint': args.prior,
+                'model.show_progress': False,
+                'device': device
+            }
+            name = f'zedo_S{S}_{setting}'
+            if step_mode:
+                opts['model.zedo_cfg.step_mode'] = step_mode
+                name += f'_{step_mode}'
             res = run_test(
-                cfg, args.prior, osp.join(work, f'zedo_S{S}_{setting}'),
-                args.num_samples,
-                cfg_options={
-                    'model.prior_checkpoint': args.prior,
-                    'model.show_progress': False,
-                    'device': device
-                },
-                time_module=('prior', 'score_net'))
+                cfg, args.prior, osp.join(work, name), args.num_samples,
+                cfg_options=opts, time_module=('prior', 'score_net'))
             row = dict(
                 method=f'ZeDO S={S}' +
-                (' (lowest energy)' if S > 1 else ''),
+                (' (lowest energy)' if S > 1 else '') +
+                (f', textbook {step_mode} step' if step_mode else ''),
                 setting=setting,
                 **mm(res['metrics']),
                 poses_per_second=round(res['num_samples'] / res['seconds'],
                                        2),
                 prior_time_share=round(
                     res['module_seconds'] / res['seconds'], 3))
-            report['results'][f'zedo_S{S}_{setting}'] = row
+            report['results'][name] = row
             print(json.dumps(row))
         if osp.isfile(args.baseline_checkpoint):
             res = run_test(

@@ -23,8 +23,8 @@ model = dict(
     sde=dict(type='subVP', beta_min=0.1, beta_max=20., N=1000),
     eps=1e-5,
     step_mode='sde',
-    val_cfg=dict(t=0.05, steps=50, mode='sde', num_samples=64,
-                 sample_steps=200, seed=0))
+    val_cfg=dict(t=0.05, steps=50, mode='ode', num_samples=64,
+                 sample_steps=200, sample_mode='sde', seed=0))
 
 # schedule: Adam 2e-4 with linear warm-up, gradient clipping 1.0, EMA 0.9999
 train_cfg = dict(

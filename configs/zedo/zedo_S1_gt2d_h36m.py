@@ -26,8 +26,9 @@ model = dict(
         warmup=200,
         t_max=0.1,
         t_min=0.01,
-        step_mode=None,
-        energy_prior_weight=1.0))
+        step_mode='zedo-official',
+        energy_prior_weight=1.0,
+        energy_t=0.05))
 
 codec = dict(
     type='VideoPoseLifting',

@@ -13,7 +13,7 @@ Per 2D pose ``p`` (pixels, confidences ``w``) with intrinsics ``f, c``::
             X <- project P + T onto the camera rays           # zero reproj.
             P <- X - T, made root-relative
             P <- one reverse step of the prior at t_i
-    energy_s <- reprojection error (px) + lambda * prior score norm
+    energy_s <- reprojection error (px) + lambda * |predicted noise at t_e|
     output: all S hypotheses, their energies, and the lowest-energy one
 
 Everything stays on the prior's device; nothing is copied to the host inside
@@ -41,8 +41,13 @@ ZEDO_DEFAULTS = dict(
     warmup=200,
     t_max=0.1,
     t_min=0.01,
-    step_mode=None,  # the prior's default
+    # The official release's step (probability-flow drift x1.0, dt = 1/N):
+    # in this loop the textbook steps integrate only t_max - t_min = 0.09 of
+    # diffusion time in all, too little against the ray projection (see the
+    # README's step comparison).
+    step_mode='zedo-official',
     energy_prior_weight=1.0,
+    energy_t=0.05,
     root_index=0)
 
 
@@ -302,14 +307,13 @@ def zedo_lift(prior,
         step_mode=cfg['step_mode'], root_index=cfg['root_index'],
         progress=progress)
     reproj = reprojection_error(pose, T, uv, w, ff, cc)
-    t_min = torch.full((len(pose), ), cfg['t_min'], device=device)
-    # Norm of the score scaled by the noise std: the predicted noise, a
-    # dimensionless implausibility measure.
-    score = prior.score(pose, t_min)
-    std = prior.sde.marginal_std(t_min) if hasattr(prior, 'sde') else \
-        prior.prior.sde.marginal_std(t_min)
-    score_norm = (score * std[:, None, None]).flatten(1).norm(dim=1) / \
-        math.sqrt(pose[0].numel())
+    # Implausibility under the prior: the norm of the predicted noise (the
+    # score times the noise std) at time energy_t, per coordinate.
+    t_e = torch.full((len(pose), ), cfg['energy_t'], device=device)
+    sde = prior.sde if hasattr(prior, 'sde') else prior.prior.sde
+    score = prior.score(pose, t_e)
+    score_norm = (score * sde.marginal_std(t_e)[:, None, None]).flatten(
+        1).norm(dim=1) / math.sqrt(pose[0].numel())
     energy = reproj + cfg['energy_prior_weight'] * score_norm
     out = dict(
         hypotheses=pose.reshape(b, s, j, 3),

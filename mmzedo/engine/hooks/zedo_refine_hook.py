@@ -52,7 +52,8 @@ class ZeDORefineHook(Hook):
         t_max (float), t_min (float): Truncated time range of the prior
             steps. Defaults to 0.1 and 0.01.
         step_mode (str, optional): Reverse step (see
-            :data:`mmzedo.core.STEP_MODES`). Defaults to the prior's.
+            :data:`mmzedo.core.STEP_MODES`). Defaults to the lifter's
+            (``'zedo-official'``); ``None`` uses the prior's.
         resolve_rotation (bool): Re-solve rotation and translation with the
             initial pose optimiser before the loop. Defaults to False.
         init_pose_cfg (dict, optional): ``steps``, ``lr``, ``axes``,
@@ -69,7 +70,7 @@ class ZeDORefineHook(Hook):
                  warmup: int = 200,
                  t_max: float = 0.1,
                  t_min: float = 0.01,
-                 step_mode: Optional[str] = None,
+                 step_mode: Optional[str] = ZEDO_DEFAULTS['step_mode'],
                  resolve_rotation: bool = False,
                  init_pose_cfg: Optional[dict] = None,
                  prefix: str = 'unrefined'):

@@ -33,9 +33,11 @@ class PosePrior(BaseModel):
         eps (float): Smallest time. Defaults to 1e-5.
         step_mode (str): Reverse step of :meth:`denoise_step`: ``'sde'``,
             ``'ode'`` or ``'zedo-official'``. Defaults to ``'sde'``.
-        val_cfg (dict): ``t`` (0.05), ``steps`` (50), ``mode`` (``'sde'``),
-            ``num_samples`` (64, per batch), ``sample_steps`` (200), ``seed``
-            (0) of the validation protocol.
+        val_cfg (dict): ``t`` (0.05), ``steps`` (50), ``mode`` (``'ode'``:
+            the deterministic step; the stochastic one samples the posterior
+            rather than denoising), ``num_samples`` (64, per batch),
+            ``sample_steps`` (200), ``sample_mode`` (``'sde'``), ``seed`` (0)
+            of the validation protocol.
         data_preprocessor (dict, optional): Defaults to mmengine's
             ``BaseDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config.
@@ -57,8 +59,8 @@ class PosePrior(BaseModel):
             step_mode=step_mode)
         self.prior = ScorePrior(MODELS.build(score_net), sde, eps, step_mode)
         self.val_cfg = dict(
-            t=0.05, steps=50, mode='sde', num_samples=64, sample_steps=200,
-            seed=0)
+            t=0.05, steps=50, mode='ode', num_samples=64, sample_steps=200,
+            sample_mode='sde', seed=0)
         self.val_cfg.update(val_cfg or {})
 
     # The interface later stages (ZeDO lifter, refinement) use.
@@ -121,7 +123,7 @@ class PosePrior(BaseModel):
                 noised_keypoints=x_t[i:i + 1].cpu().numpy())
         if cfg['num_samples']:
             samples = self.prior.sample(
-                cfg['num_samples'], cfg['sample_steps'], mode=cfg['mode'],
-                generator=gen)
+                cfg['num_samples'], cfg['sample_steps'],
+                mode=cfg['sample_mode'], generator=gen)
             data_samples[0].set_field(samples.cpu().numpy(), 'prior_samples')
         return data_samples
