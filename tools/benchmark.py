@@ -1,12 +1,17 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 """Benchmark ZeDO on the open benchmark's test split with the bundled prior
-and anchors (and the VideoPose3D baseline, when its checkpoint exists).
+and anchors, and the VideoPose3D baseline with and without ZeDO refinement
+(when the baseline's checkpoint exists: tools/run_baseline.sh makes it).
 
 Prints and writes JSON: MPJPE, P-MPJPE, MinMPJPE and P-MinMPJPE (mm) for
-S=1 and S=10 (S=10's MPJPE scores the non-oracle lowest-energy choice),
-poses per second, and the share of the time spent in the prior network.
+S=1 and S=10 (S=10's MPJPE scores the non-oracle lowest-energy choice), S=1
+with the textbook reverse step, poses per second, and the share of the time
+spent in the prior network; VideoPose3D-1frm and +ZeDO refinement on the
+same rig, two other rigs and detector-like 2D (one test run each: the hook
+reports the unrefined metrics too). All on ``--num-samples`` evenly spaced
+test samples.
 
-    python tools/benchmark.py [--num-samples 512] [--settings gt2d det2d]
+    python tools/benchmark.py [--num-samples 512]
 """
 import argparse
 import json
@@ -23,17 +28,21 @@ PRIOR = osp.join(REPO, 'checkpoints', 'prior_mlp-512x2_subvp_open-cmu.pth')
 BASELINE_CKPT = osp.join(REPO, 'work_dirs', 'videopose3d_tcn-1frm_open-cmu',
                          'epoch_12.pth')
 ZEDO = 'configs/zedo/zedo_S{S}_{setting}_open-cmu-h36m-like.py'
-BASELINE = {
-    'gt2d': 'configs/videopose3d/'
-    'videopose3d_tcn-1frm_1xb1024-12e_open-cmu-h36m-like.py',
-    'det2d': 'configs/videopose3d/videopose3d_tcn-1frm_open-cmu_test-det.py',
+REFINE = 'configs/zedo_refine/videopose3d_tcn-1frm_open-cmu_zedo-refine{}.py'
+REFINE_SETTINGS = {
+    'gt2d': '',
+    'det2d': '_test-det',
+    'gt2d, phone-wide rig': '_test-phone-wide',
+    'gt2d, telephoto rig': '_test-telephoto',
 }
 
 
-def mm(metrics):
+def mm(metrics, prefix=''):
     return {
-        k: round(1000 * v, 1)
-        for k, v in metrics.items() if '_' not in k and 'MPJPE' in k
+        k[len(prefix):]: round(1000 * v, 1)
+        for k, v in metrics.items()
+        if k.startswith(prefix) and '_' not in k and 'MPJPE' in k and (
+            prefix or '/' not in k)
     }
 
 
@@ -87,23 +96,30 @@ def main(argv=None):
                     res['module_seconds'] / res['seconds'], 3))
             report['results'][name] = row
             print(json.dumps(row))
-        if osp.isfile(args.baseline_checkpoint):
+    if not osp.isfile(args.baseline_checkpoint):
+        print(f'[benchmark] no baseline checkpoint at '
+              f'{args.baseline_checkpoint}: run tools/run_baseline.sh first')
+    else:
+        for setting, suffix in REFINE_SETTINGS.items():
             res = run_test(
-                osp.join(REPO, BASELINE[setting]), args.baseline_checkpoint,
-                osp.join(work, f'videopose3d_{setting}'), args.num_samples,
-                cfg_options={'device': device})
-            row = dict(
-                method='VideoPose3D-1frm (supervised)',
-                setting=setting,
-                **mm(res['metrics']),
-                poses_per_second=round(res['num_samples'] / res['seconds'],
-                                       2))
-            report['results'][f'videopose3d_{setting}'] = row
-            print(json.dumps(row))
-        else:
-            print(f'[benchmark] no baseline checkpoint at '
-                  f'{args.baseline_checkpoint}: run tools/run_main.sh '
-                  'or train it first')
+                osp.join(REPO, REFINE.format(suffix)),
+                args.baseline_checkpoint,
+                osp.join(work, f'refine{suffix or "_gt2d"}'),
+                args.num_samples,
+                cfg_options={
+                    'custom_hooks.1.prior_checkpoint': args.prior,
+                    'device': device
+                })
+            pps = round(res['num_samples'] / res['seconds'], 2)
+            for key, method, prefix in (
+                    ('videopose3d', 'VideoPose3D-1frm (supervised)',
+                     'unrefined/'),
+                    ('refined', 'VideoPose3D-1frm + ZeDO refinement', '')):
+                row = dict(method=method, setting=setting,
+                           **mm(res['metrics'], prefix),
+                           poses_per_second=pps)
+                report['results'][f'{key}_{setting}'] = row
+                print(json.dumps(row))
     with open(args.out, 'w') as f:
         json.dump(report, f, indent=2)
     print(f'[benchmark] wrote {args.out}')

@@ -11,8 +11,8 @@ custom_hooks = [
     dict(
         type='ZeDORefineHook',
         prior_checkpoint='checkpoints/prior_mlp-512x2_subvp_open-cmu.pth',
-        steps=1000,
-        warmup=200,
+        steps=100,
+        warmup=20,
         t_max=0.1,
         t_min=0.01,
         resolve_rotation=False)

@@ -27,8 +27,7 @@ def test_refined_metrics_reach_the_evaluator(trained_baseline, tmp_path,
     run_tool([
         osp.join(REPO_ROOT, 'tools', 'test.py'),
         REFINE.format(variant), str(ckpt), '--work-dir', str(tmp_path),
-        '--out', str(out), '--cfg-options', SUBSET, data_root,
-        'custom_hooks.1.steps=200', 'custom_hooks.1.warmup=40'
+        '--out', str(out), '--cfg-options', SUBSET, data_root
     ], cwd=REPO_ROOT)
     refined = json.loads(out.read_text())
     out_plain = tmp_path / 'plain.json'
