@@ -13,7 +13,7 @@ custom_hooks = [
         prior_checkpoint='checkpoints/prior_mlp-512x2_subvp_open-cmu.pth',
         steps=100,
         warmup=20,
-        t_max=0.1,
+        t_max=0.05,
         t_min=0.01,
         resolve_rotation=False)
 ]

@@ -85,5 +85,5 @@ def test_refining_the_ground_truth_stays_close(open_benchmark,
             np.testing.assert_allclose(pred[0], gt[0], atol=1e-6)
         errors.append(np.linalg.norm((pred - pred[0]) - (gt - gt[0]),
                                      axis=-1).mean())
-    assert 1000 * np.mean(errors) < 30  # mm
+    assert 1000 * np.mean(errors) < 25  # mm (the baseline's error: ~90)
     assert 1000 * np.mean(errors) > 0.1  # it did move
