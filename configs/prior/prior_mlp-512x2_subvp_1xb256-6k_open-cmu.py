@@ -2,8 +2,9 @@
 # CMU-derived mocap, h36m-like rig; 3D only) on a CPU. Compared with the
 # paper's network (prior_mlp-1024x2_..._h36m.py) it trades width (512 vs
 # 1024), dropout (0.1 vs 0.25: far fewer iterations to regularise), batch
-# size, iterations (6k vs 200k), warm-up (500) and EMA rate (0.999 vs
-# 0.9999, which would average over more iterations than the whole run).
+# size (256 vs 1024), iterations (6k vs 200k), lr (1e-3 with cosine decay vs
+# 2e-4), warm-up (500) and EMA rate (0.999 vs 0.9999, which would average
+# over more iterations than the whole run).
 _base_ = ['./prior_mlp-1024x2_subvp_8xb1024-200k_h36m.py',
           '../_base_/datasets/open_cmu_h36m_format.py']
 

@@ -43,4 +43,6 @@ def ray_translation(pose: Tensor, rays: Tensor, weights: Tensor) -> Tensor:
     wA = weights[..., None, None] * A
     lhs = wA.sum(1)
     rhs = -(wA @ pose[..., None]).sum(1)
-    return torch.linalg.solve(lhs, rhs)[..., 0]
+    # solve_ex: no device synchronisation to check for singular systems
+    # (called every loop step; rays of a real 2D pose are never parallel).
+    return torch.linalg.solve_ex(lhs, rhs)[0][..., 0]

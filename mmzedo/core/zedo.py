@@ -241,8 +241,11 @@ def zedo_loop(prior,
     """
     rays = unit_rays(uv, f, c)
     dt = (t_max - t_min) / max(steps - 1, 1)
+    # The time schedule lives on the device: no host-device copy per step.
+    ts = torch.linspace(t_max, t_min, max(steps, 1), device=pose.device,
+                        dtype=pose.dtype)
     for i in range(steps):
-        t = t_max + (t_min - t_max) * i / max(steps - 1, 1)
+        t = ts[i]
         if solve_translation and i >= warmup:
             T = ray_translation(pose, rays, weights)
         x = project_onto_rays(pose + T[:, None], rays) - T[:, None]
