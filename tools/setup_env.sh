@@ -16,7 +16,12 @@ PY=${PYTHON:-python3}
 unset PIP_FIND_LINKS
 export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
 
-X
+# The stamp covers the pins and this checkout's path (the editable install
+# points here).
+stamp_of() {
+  { pwd; cat requirements/*.txt setup.py tools/setup_env.sh; } |
+    sha256sum | cut -d' ' -f1
+}
 
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 PIP="$VENV/bin/python -m pip"
