@@ -34,7 +34,6 @@ def parse_args(argv=None):
     p.add_argument('--num-samples', type=int, default=256)
     p.add_argument('--out-dir', default=osp.join(REPO, 'work_dirs', 'demo'))
     p.add_argument('--num-shown', type=int, default=4)
-    p.add_argument('--device', default=None, help='e.g. cpu or cuda')
     p.add_argument('--cfg-options', nargs='*', default=[],
                    help='key=value overrides (values as Python literals)')
     return p.parse_args(argv)
@@ -93,8 +92,6 @@ def main(argv=None):
     opts = {k: _literal(v) for k, v in
             (o.split('=', 1) for o in args.cfg_options)}
     opts['model.prior_checkpoint'] = args.checkpoint
-    if args.device:
-        opts['device'] = args.device
     res = run_test(args.config, args.checkpoint, args.out_dir,
                    num_samples=args.num_samples, cfg_options=opts,
                    time_module=('prior', 'score_net'))

@@ -59,12 +59,12 @@ def main(argv=None):
     p.add_argument('--baseline-checkpoint', default=BASELINE_CKPT)
     p.add_argument('--out', default=osp.join(REPO, 'work_dirs', 'benchmark',
                                              'benchmark.json'))
-    p.add_argument('--device', default=None)
     args = p.parse_args(argv)
     from mmzedo.apis import run_test
     work = osp.dirname(args.out)
     os.makedirs(work, exist_ok=True)
-    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    # mmengine's Runner uses CUDA when available.
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
     report = dict(num_samples=args.num_samples, device=device,
                   torch=str(torch.__version__), results={})
     runs = [(S, None) for S in args.hypotheses]
@@ -75,7 +75,6 @@ def main(argv=None):
             opts = {
                 'model.prior_checkpoint': args.prior,
                 'model.show_progress': False,
-                'device': device
             }
             name = f'zedo_S{S}_{setting}'
             if step_mode:
@@ -106,10 +105,7 @@ def main(argv=None):
                 args.baseline_checkpoint,
                 osp.join(work, f'refine{suffix or "_gt2d"}'),
                 args.num_samples,
-                cfg_options={
-                    'custom_hooks.1.prior_checkpoint': args.prior,
-                    'device': device
-                })
+                cfg_options={'custom_hooks.1.prior_checkpoint': args.prior})
             pps = round(res['num_samples'] / res['seconds'], 2)
             for key, method, prefix in (
                     ('videopose3d', 'VideoPose3D-1frm (supervised)',

@@ -1,6 +1,7 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 """Run an mmpose test config through mmengine's Runner (what
 ``tools/test.py`` does) on a subset, and keep the predictions and timings."""
+import os.path as osp
 import time
 from typing import List, Optional, Sequence
 
@@ -57,7 +58,7 @@ def run_test(config: str,
              cfg_options: Optional[dict] = None,
              time_module: Optional[Sequence[str]] = None) -> dict:
     """Test ``config`` (+ ``checkpoint``) on ``num_samples`` evenly spaced
-    test samples.
+    test samples. mmengine's Runner picks the device (CUDA when available).
 
     Args:
         time_module: Attribute path of a submodule of the model whose
@@ -100,7 +101,6 @@ def run_test(config: str,
 
 
 def _ann_path(ds_cfg) -> str:
-    import os.path as osp
     ann = ds_cfg['ann_file']
     return ann if osp.isabs(ann) else osp.join(ds_cfg.get('data_root') or '',
                                                ann)

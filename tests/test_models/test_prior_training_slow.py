@@ -1,22 +1,28 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
-"""Slow: a real (shortened) training run of the shipped prior's config
-through mmengine's Runner; the held-out denoising error must fall below the
-noise level and the samples' bone lengths must become symmetric."""
+"""Slow (~16 min on 2 CPU cores): the shipped prior's training run, config
+unchanged but for paths, through mmengine's Runner. Its held-out denoising
+must clearly beat the noise level and its samples must meet the shipped
+prior's symmetry bar."""
+import os.path as osp
+
 import pytest
+from mmengine.config import Config
 from mmengine.runner import Runner
 
-from .test_pose_prior_runner import tiny_cfg
+from .test_pose_prior_runner import OPEN_PRIOR
 
 
 @pytest.mark.slow
 def test_open_prior_config_learns(open_benchmark, tmp_path):
     root, _ = open_benchmark
-    cfg = tiny_cfg(root, tmp_path, max_iters=1500)
-    cfg.model.score_net.update(hidden_dim=256, temb_dim=64)
-    cfg.model.val_cfg.update(steps=50, num_samples=128, sample_steps=200)
-    cfg.train_cfg.val_interval = 1500
-    cfg.default_hooks.checkpoint.interval = 1500
-    cfg.train_dataloader.batch_size = 256
+    cfg = Config.fromfile(OPEN_PRIOR)
+    cfg.work_dir = str(tmp_path)
+    cfg.launcher = 'none'
+    data_root = osp.join(root, 'h36m-like') + '/'
+    cfg.train_dataloader.dataset.data_root = data_root
+    cfg.val_dataloader.dataset.data_root = data_root
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.train_cfg.val_interval = cfg.train_cfg.max_iters
     runner = Runner.from_cfg(cfg)
     runner.train()
     hub = runner.message_hub
@@ -24,4 +30,4 @@ def test_open_prior_config_learns(open_benchmark, tmp_path):
     noised = hub.get_scalar('val/prior/noised_mpjpe').current()
     asym = hub.get_scalar('val/prior/sample_bone_asym').current()
     assert denoised < 0.8 * noised, (denoised, noised)
-    assert asym < 0.15, asym
+    assert asym < 0.3, asym
