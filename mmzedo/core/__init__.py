@@ -8,13 +8,14 @@ from .score_prior import ScorePrior
 from .sde_lib import SDE, STEP_MODES, SubVPSDE, VESDE, VPSDE, build_sde
 from .zedo import (ZEDO_DEFAULTS, ZeDOInputError, check_zedo_inputs,
                    initial_pose_optimiser, quaternion_to_matrix,
-                   reprojection_error, zedo_lift, zedo_loop)
+                   reprojection_error, resolve_zedo_cfg, zedo_lift,
+                   zedo_loop)
 
 __all__ = [
     'SDE', 'STEP_MODES', 'ScoreMLP', 'ScorePrior', 'SubVPSDE', 'VESDE',
     'VPSDE', 'ZEDO_DEFAULTS', 'ZeDOInputError', 'build_sde',
     'check_zedo_inputs', 'initial_pose_optimiser', 'project',
     'project_onto_rays', 'quaternion_to_matrix', 'ray_translation',
-    'reprojection_error', 'timestep_embedding', 'unit_rays', 'zedo_lift',
-    'zedo_loop'
+    'reprojection_error', 'resolve_zedo_cfg', 'timestep_embedding',
+    'unit_rays', 'zedo_lift', 'zedo_loop'
 ]

@@ -35,14 +35,21 @@ class ScorePrior(nn.Module):
         self.eps = eps
         self.step_mode = step_mode
 
-    def score(self, x: Tensor, t: Tensor) -> Tensor:
+    @staticmethod
+    def _times(x: Tensor, t) -> Tensor:
+        t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
+        return t.expand(x.shape[0]) if t.dim() == 0 else t
+
+    def predicted_noise(self, x: Tensor, t) -> Tensor:
+        """The network's noise prediction for poses ``x`` [B, J, 3] at times
+        ``t`` (scalar or [B]): ``-score * std``, unitless."""
+        return self.score_net(x, self._times(x, t))
+
+    def score(self, x: Tensor, t) -> Tensor:
         """``grad_x log p_t(x)`` for poses ``x`` [B, J, 3] at times ``t``
         (scalar or [B])."""
-        t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
-        if t.dim() == 0:
-            t = t.expand(x.shape[0])
-        std = self.sde.marginal_std(t)
-        return -self.score_net(x, t) / _bcast(std, x)
+        t = self._times(x, t)
+        return -self.score_net(x, t) / _bcast(self.sde.marginal_std(t), x)
 
     def dsm_loss(self, x0: Tensor,
                  generator: Optional[torch.Generator] = None) -> Tensor:

@@ -55,6 +55,16 @@ class ZeDOInputError(ValueError):
     """Raised for inputs the ZeDO optimiser cannot use."""
 
 
+def resolve_zedo_cfg(overrides: Optional[dict] = None) -> dict:
+    """:data:`ZEDO_DEFAULTS` updated with ``overrides``; unknown names are an
+    error (a misspelt setting would otherwise be ignored silently)."""
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - set(ZEDO_DEFAULTS)
+    if unknown:
+        raise TypeError(f'Unknown ZeDO settings {sorted(unknown)}.')
+    return dict(ZEDO_DEFAULTS, **overrides)
+
+
 def check_zedo_inputs(keypoints: Tensor, scores: Tensor, f: Tensor,
                       c: Tensor, anchors: Tensor, num_joints: int = 17):
     """Check shapes, finiteness and degeneracies; raise
@@ -271,7 +281,7 @@ def zedo_lift(prior,
     """Lift 2D poses to 3D with ZeDO.
 
     Args:
-        prior: The pose prior (``denoise_step`` and ``score``).
+        prior: The pose prior (``denoise_step`` and ``predicted_noise``).
         keypoints: 2D keypoints [B, J, 2] (pixels).
         scores: Confidences [B, J] (>= 0, not all zero per sample).
         f, c: Focal lengths and principal points [B, 2] (pixels).
@@ -285,10 +295,7 @@ def zedo_lift(prior,
         ``translations`` [B, S, 3], ``energy``, ``reprojection_error``
         (px), ``score_norm`` [B, S] and ``choice`` [B].
     """
-    unknown = set(cfg) - set(ZEDO_DEFAULTS)
-    if unknown:
-        raise TypeError(f'Unknown ZeDO settings {sorted(unknown)}.')
-    cfg = dict(ZEDO_DEFAULTS, **cfg)
+    cfg = resolve_zedo_cfg(cfg)
     device = next(prior.parameters()).device
     keypoints, scores, f, c, anchors = (
         torch.as_tensor(v, dtype=torch.float32).to(device)
@@ -310,13 +317,10 @@ def zedo_lift(prior,
         step_mode=cfg['step_mode'], root_index=cfg['root_index'],
         progress=progress)
     reproj = reprojection_error(pose, T, uv, w, ff, cc)
-    # Implausibility under the prior: the norm of the predicted noise (the
-    # score times the noise std) at time energy_t, per coordinate.
-    t_e = torch.full((len(pose), ), cfg['energy_t'], device=device)
-    sde = prior.sde if hasattr(prior, 'sde') else prior.prior.sde
-    score = prior.score(pose, t_e)
-    score_norm = (score * sde.marginal_std(t_e)[:, None, None]).flatten(
-        1).norm(dim=1) / math.sqrt(pose[0].numel())
+    # Implausibility under the prior: the RMS of the predicted noise (the
+    # score times the noise std) at time energy_t.
+    noise = prior.predicted_noise(pose, cfg['energy_t'])
+    score_norm = noise.flatten(1).norm(dim=1) / math.sqrt(pose[0].numel())
     energy = reproj + cfg['energy_prior_weight'] * score_norm
     out = dict(
         hypotheses=pose.reshape(b, s, j, 3),

@@ -68,6 +68,10 @@ class PosePrior(BaseModel):
         """Score of poses ``x`` [B, 17, 3] (root-relative metres)."""
         return self.prior.score(x, t)
 
+    def predicted_noise(self, x: Tensor, t) -> Tensor:
+        """The network's noise prediction (``-score * std``)."""
+        return self.prior.predicted_noise(x, t)
+
     def denoise_step(self, x: Tensor, t, dt: float,
                      mode: Optional[str] = None) -> Tensor:
         """One reverse step from ``t`` to ``t - dt``."""

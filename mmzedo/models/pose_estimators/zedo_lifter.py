@@ -10,7 +10,7 @@ from mmpose.registry import MODELS
 
 from mmzedo.core.anchors import load_anchors
 from mmzedo.core.score_prior import ScorePrior
-from mmzedo.core.zedo import ZEDO_DEFAULTS, ZeDOInputError, zedo_lift
+from mmzedo.core.zedo import ZeDOInputError, resolve_zedo_cfg, zedo_lift
 
 
 def zedo_inputs(infos: Sequence[Mapping]):
@@ -58,11 +58,11 @@ class ZeDOLifter(BaseModel):
     It has no trainable parameters: ``predict`` reads the 2D keypoints and
     confidences (``keypoints``, ``keypoints_visible``) and the intrinsics
     (``camera_param``) from the metainfo (see :func:`zedo_inputs`), runs
-    :func:`mmzedo.core.zedo_lift` for all samples x
-    anchors in one batch, and writes ``pred_instances.keypoints`` [1, 17, 3]
-    in the frame of mmpose's ``lifting_target``: the root-relative pose plus
-    the metainfo's ``target_root`` when present (as mmpose's lifting heads
-    do), else plus ZeDO's own translation. ``pred_instances`` also carries
+    :func:`mmzedo.core.zedo_lift` for all samples x anchors in one batch,
+    and writes ``pred_instances.keypoints`` [1, 17, 3] in the frame of
+    mmpose's ``lifting_target``: the root-relative pose plus the metainfo's
+    ``target_root`` when present (as mmpose's lifting heads do), else plus
+    ZeDO's own translation. ``pred_instances`` also carries
     ``hypotheses`` [S, 17, 3] (same frame), ``energy``,
     ``reprojection_error``, ``score_norm`` [S] and ``translation`` [3].
 
@@ -98,11 +98,7 @@ class ZeDOLifter(BaseModel):
         # checkpoint (keys 'prior.*') into this model without warnings.
         self.register_buffer(
             'anchors', torch.from_numpy(a).float(), persistent=False)
-        self.zedo_cfg = dict(ZEDO_DEFAULTS)
-        unknown = set(zedo_cfg or {}) - set(ZEDO_DEFAULTS)
-        if unknown:
-            raise TypeError(f'Unknown ZeDO settings {sorted(unknown)}.')
-        self.zedo_cfg.update(zedo_cfg or {})
+        self.zedo_cfg = resolve_zedo_cfg(zedo_cfg)
         self.show_progress = show_progress
 
     def train(self, mode: bool = True):
