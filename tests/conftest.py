@@ -22,7 +22,7 @@ def open_benchmark(tmp_path_factory):
 
 
 SHIPPED_PRIOR = osp.join(REPO_ROOT, 'checkpoints',
-                         'prior_mlp-512x2_subvp_open-cmu.pth')
+                         'prior_mlp-512x2_subvp-t01_open-cmu.pth')
 
 
 def anchor_file(num):

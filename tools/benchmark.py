@@ -5,7 +5,8 @@ and anchors, and the VideoPose3D baseline with and without ZeDO refinement
 
 Prints and writes JSON: MPJPE, P-MPJPE, MinMPJPE and P-MinMPJPE (mm) for
 S=1 and S=10 (S=10's MPJPE scores the non-oracle lowest-energy choice), S=1
-with the textbook reverse step, poses per second, and the share of the time
+with the textbook reverse step, S=1 on the two other rigs (GT 2D), poses
+per second, prior evaluations per hypothesis and the share of the time
 spent in the prior network; VideoPose3D-1frm and +ZeDO refinement on the
 same rig, two other rigs and detector-like 2D (one test run each: the hook
 reports the unrefined metrics too). All on ``--num-samples`` evenly spaced
@@ -24,10 +25,12 @@ import torch
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
 
-PRIOR = osp.join(REPO, 'checkpoints', 'prior_mlp-512x2_subvp_open-cmu.pth')
+PRIOR = osp.join(REPO, 'checkpoints',
+                 'prior_mlp-512x2_subvp-t01_open-cmu.pth')
 BASELINE_CKPT = osp.join(REPO, 'work_dirs', 'videopose3d_tcn-1frm_open-cmu',
                          'epoch_12.pth')
-ZEDO = 'configs/zedo/zedo_S{S}_{setting}_open-cmu-h36m-like.py'
+ZEDO = 'configs/zedo/zedo_S{S}_{setting}_open-cmu-{rig}.py'
+CROSS_RIGS = ('phone-wide', 'telephoto')
 REFINE = 'configs/zedo_refine/videopose3d_tcn-1frm_open-cmu_zedo-refine{}.py'
 REFINE_SETTINGS = {
     'gt2d': '',
@@ -52,6 +55,9 @@ def main(argv=None):
     p.add_argument('--settings', nargs='+', default=['gt2d', 'det2d'],
                    choices=['gt2d', 'det2d'])
     p.add_argument('--hypotheses', type=int, nargs='+', default=[1, 10])
+    p.add_argument('--cross-rigs', nargs='*', default=list(CROSS_RIGS),
+                   choices=CROSS_RIGS,
+                   help='also run S=1 with GT 2D on these rigs')
     p.add_argument('--compare-steps', nargs='*', default=['sde'],
                    help='also run S=1 with these textbook reverse steps '
                    '(the default loop uses the official ZeDO step)')
@@ -67,34 +73,45 @@ def main(argv=None):
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     report = dict(num_samples=args.num_samples, device=device,
                   torch=str(torch.__version__), results={})
-    runs = [(S, None) for S in args.hypotheses]
-    runs += [(1, mode) for mode in args.compare_steps]
-    for setting in args.settings:
-        for S, step_mode in runs:
-            cfg = osp.join(REPO, ZEDO.format(S=S, setting=setting))
-            opts = {
-                'model.prior_checkpoint': args.prior,
-                'model.show_progress': False,
-            }
-            name = f'zedo_S{S}_{setting}'
-            if step_mode:
-                opts['model.zedo_cfg.step_mode'] = step_mode
-                name += f'_{step_mode}'
-            res = run_test(
-                cfg, args.prior, osp.join(work, name), args.num_samples,
-                cfg_options=opts, time_module=('prior', 'score_net'))
-            row = dict(
-                method=f'ZeDO S={S}' +
-                (' (lowest energy)' if S > 1 else '') +
-                (f', textbook {step_mode} step' if step_mode else ''),
-                setting=setting,
-                **mm(res['metrics']),
-                poses_per_second=round(res['num_samples'] / res['seconds'],
-                                       2),
-                prior_time_share=round(
-                    res['module_seconds'] / res['seconds'], 3))
-            report['results'][name] = row
-            print(json.dumps(row))
+    runs = [(setting, 'h36m-like', S, None) for setting in args.settings
+            for S in args.hypotheses]
+    runs += [(setting, 'h36m-like', 1, mode) for setting in args.settings
+             for mode in args.compare_steps]
+    runs += [('gt2d', rig, 1, None) for rig in args.cross_rigs]
+    runs.sort(key=lambda r: (args.settings.index(r[0]), r[1] != 'h36m-like'))
+    for setting, rig, S, step_mode in runs:
+        cfg = osp.join(REPO, ZEDO.format(S=S, setting=setting, rig=rig))
+        opts = {
+            'model.prior_checkpoint': args.prior,
+            'model.show_progress': False,
+        }
+        name = f'zedo_S{S}_{setting}'
+        if rig != 'h36m-like':
+            name += f'_{rig}'
+        if step_mode:
+            # The textbook step over the truncated range (its own dt).
+            opts['model.zedo_cfg.step_mode'] = step_mode
+            opts['model.zedo_cfg.loop_time'] = None
+            name += f'_{step_mode}'
+        res = run_test(
+            cfg, args.prior, osp.join(work, name), args.num_samples,
+            cfg_options=opts, time_module=('prior', 'score_net'))
+        row = dict(
+            method=f'ZeDO S={S}' +
+            (' (lowest energy)' if S > 1 else '') +
+            (f', textbook {step_mode} step' if step_mode else ''),
+            setting=setting +
+            (f', {rig} rig' if rig != 'h36m-like' else ''),
+            **mm(res['metrics']),
+            poses_per_second=round(res['num_samples'] / res['seconds'],
+                                   2),
+            # Every call evaluates all hypotheses of a batch at once.
+            prior_evals_per_hypothesis=round(
+                res['module_calls_per_batch']),
+            prior_time_share=round(
+                res['module_seconds'] / res['seconds'], 3))
+        report['results'][name] = row
+        print(json.dumps(row))
     if not osp.isfile(args.baseline_checkpoint):
         print(f'[benchmark] no baseline checkpoint at '
               f'{args.baseline_checkpoint}: run tools/run_baseline.sh first')
@@ -121,12 +138,13 @@ def main(argv=None):
     print(f'[benchmark] wrote {args.out}')
     keys = ('MPJPE', 'P-MPJPE', 'MinMPJPE', 'P-MinMPJPE')
     print('| method | 2D | ' + ' | '.join(f'{k} (mm)' for k in keys) +
-          ' | poses/s | prior share |')
-    print('|---|---|' + '---:|' * (len(keys) + 2))
+          ' | poses/s | prior evals per hypothesis | prior share |')
+    print('|---|---|' + '---:|' * (len(keys) + 3))
     for row in report['results'].values():
         cells = [str(row.get(k, '-')) for k in keys]
         print(f'| {row["method"]} | {row["setting"]} | ' + ' | '.join(cells) +
               f' | {row["poses_per_second"]} | '
+              f'{row.get("prior_evals_per_hypothesis", "-")} | '
               f'{row.get("prior_time_share", "-")} |')
     return report
 

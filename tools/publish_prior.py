@@ -4,15 +4,19 @@ config, drop optimizer/message-hub state.
 
 The result is small, loads with ``torch.load(weights_only=True)`` and no
 mmengine (:meth:`mmzedo.core.ScorePrior.from_checkpoint`), and also loads
-into mmzedo's ``PosePrior`` (``load_from`` / ``init_cfg=Pretrained``).
+into mmzedo's ``PosePrior`` (``load_from`` / ``init_cfg=Pretrained``). It
+describes itself: ``prior_cfg`` rebuilds the network (by its ``type``), the
+SDE and the training-time range; ``meta`` records the units (metres), the
+joint layout (Human3.6M-17 names, root joint), the training-time range, the
+training iteration and a SHA-256 of the weights that loading verifies.
 
     python tools/publish_prior.py CONFIG CHECKPOINT OUT.pth
 """
 import argparse
-import hashlib
 import os
 import os.path as osp
 import sys
+import tempfile
 
 import torch
 
@@ -23,6 +27,10 @@ def publish(config: str, checkpoint: str, out: str) -> str:
     from mmengine.config import Config
 
     import mmzedo  # noqa: F401 - weights_only-safe mmengine checkpoints
+    from mmzedo.core import PRIOR_FORMAT, check_train_t, state_dict_sha256
+    from mmzedo.utils import JOINT_NAMES, ROOT_INDEX
+    if osp.abspath(out) in (osp.abspath(config), osp.abspath(checkpoint)):
+        raise ValueError(f'Refusing to overwrite an input with {out}.')
     cfg = Config.fromfile(config)
     m = cfg.model
     if m.get('type') != 'PosePrior':
@@ -35,21 +43,39 @@ def publish(config: str, checkpoint: str, out: str) -> str:
     }
     if not state:
         raise KeyError(f'{checkpoint} has no "prior.*" weights.')
+    eps = float(m.get('eps', 1e-5))
     prior_cfg = dict(
         score_net=dict(m.score_net.to_dict()),
         sde=dict(m.get('sde', dict(type='subVP')).to_dict()),
-        eps=float(m.get('eps', 1e-5)),
-        step_mode=m.get('step_mode', 'sde'))
+        eps=eps,
+        step_mode=m.get('step_mode', 'sde'),
+        train_t=check_train_t(m.get('train_t'), eps, 1.0))
     meta = dict(
+        format=PRIOR_FORMAT,
+        units='m',
+        joint_layout='h36m',
+        joint_names=list(JOINT_NAMES),
+        root_index=ROOT_INDEX,
+        train_t=dict(prior_cfg['train_t']),
         config=osp.basename(config),
         iter=int(ckpt.get('meta', {}).get('iter', -1)),
-        torch=str(torch.__version__))
+        torch=str(torch.__version__),
+        sha256=state_dict_sha256(state))
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    torch.save(dict(state_dict=state, prior_cfg=prior_cfg, meta=meta), out)
-    with open(out, 'rb') as f:
-        sha = hashlib.sha256(f.read()).hexdigest()[:8]
-    print(f'published {out} ({osp.getsize(out) / 1e6:.1f} MB, sha256 '
-          f'{sha}, iter {meta["iter"]})')
+    # Atomic: a failed or interrupted run leaves no partial file.
+    fd, tmp = tempfile.mkstemp(dir=osp.dirname(osp.abspath(out)),
+                               suffix='.tmp')
+    os.close(fd)
+    try:
+        torch.save(dict(state_dict=state, prior_cfg=prior_cfg, meta=meta),
+                   tmp)
+        os.replace(tmp, out)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+    print(f'published {out} ({osp.getsize(out) / 1e6:.1f} MB, weights '
+          f'sha256 {meta["sha256"][:8]}, iter {meta["iter"]}, train_t '
+          f'{meta["train_t"]})')
     return out
 
 

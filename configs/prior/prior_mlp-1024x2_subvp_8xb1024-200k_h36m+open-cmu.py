@@ -1,7 +1,7 @@
 # The paper-sized prior trained on Human3.6M (S1, S5-S8) and the open mocap
 # together: mmpose's CombinedDataset of two Human36mDatasets (any number of
-# mmpose 3D datasets can be listed; only their 3D targets are used). The
-# sub-datasets only load; the augmentation pipeline runs on the combination.
+# mmpose 3D datasets can be listed; only their 3D targets are used), read
+# once into PoseTargetDataset's tensor.
 _base_ = ['./prior_mlp-1024x2_subvp_8xb1024-200k_h36m.py',
           '../_base_/datasets/open_cmu_h36m_format.py']
 
@@ -25,8 +25,9 @@ open_train = dict(
     pipeline=[])
 train_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type='CombinedDataset',
-        metainfo=dict(from_file='configs/_base_/datasets/h36m.py'),
-        datasets=[h36m_train, open_train],
-        pipeline={{_base_.train_pipeline}}))
+        dataset=dict(
+            _delete_=True,
+            type='CombinedDataset',
+            metainfo=dict(from_file='configs/_base_/datasets/h36m.py'),
+            datasets=[h36m_train, open_train],
+            pipeline=[])))

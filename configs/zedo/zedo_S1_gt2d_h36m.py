@@ -6,7 +6,7 @@
 _base_ = ['mmpose::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmzedo'], allow_failed_imports=False)
 
-prior_checkpoint = 'checkpoints/prior_mlp-512x2_subvp_open-cmu.pth'
+prior_checkpoint = 'checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth'
 anchors = 'checkpoints/anchors_open-cmu_S50.npz'
 num_hypotheses = 1
 
@@ -15,20 +15,9 @@ model = dict(
     prior_checkpoint=prior_checkpoint,
     anchors=anchors,
     num_hypotheses=num_hypotheses,
-    # The paper's defaults, spelled out (see mmzedo.core.ZEDO_DEFAULTS).
-    zedo_cfg=dict(
-        init_steps=500,
-        init_lr=0.1,
-        init_axes='z',
-        init_joints=(0, 1, 4),
-        init_scale_range=(0.5, 2.0),
-        steps=1000,
-        warmup=200,
-        t_max=0.1,
-        t_min=0.01,
-        step_mode='zedo-official',
-        energy_prior_weight=1.0,
-        energy_t=0.05))
+    # Overrides of the loop's settings; the defaults (the paper's, but for
+    # the step rule) live in one place: mmzedo.core.ZEDO_DEFAULTS.
+    zedo_cfg=dict())
 
 codec = dict(
     type='VideoPoseLifting',

@@ -10,10 +10,9 @@ custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(
         type='ZeDORefineHook',
-        prior_checkpoint='checkpoints/prior_mlp-512x2_subvp_open-cmu.pth',
-        steps=100,
-        warmup=20,
-        t_max=0.05,
-        t_min=0.01,
+        prior_checkpoint='checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth',
+        # Overrides of mmzedo.core.REFINE_DEFAULTS (100 steps, 20 warm-up,
+        # t 0.05 -> 0.01, the official step), e.g. zedo_cfg=dict(steps=50).
+        zedo_cfg=None,
         resolve_rotation=False)
 ]

@@ -17,18 +17,22 @@ class CollectOutputs(Hook):
 
     def __init__(self):
         self.outputs: List[dict] = []
+        self.iters = 0
 
     def after_test_iter(self, runner, batch_idx, data_batch=None,
                         outputs=None):
+        self.iters += 1
         self.outputs.extend(d.to_dict() for d in outputs)
 
 
 class ModuleTimer:
-    """Wall time spent inside a module's forward (synchronising CUDA)."""
+    """Wall time spent inside a module's forward (synchronising CUDA), and
+    the number of forward calls."""
 
     def __init__(self, module):
         import torch
         self.seconds = 0.
+        self.calls = 0
         self._t0 = None
         self._sync = (torch.cuda.synchronize
                       if next(module.parameters()).is_cuda else
@@ -43,6 +47,7 @@ class ModuleTimer:
     def _post(self, *args):
         self._sync()
         self.seconds += time.perf_counter() - self._t0
+        self.calls += 1
 
 
 def evenly_spaced(n_total: int, n: Optional[int]) -> Optional[list]:
@@ -67,7 +72,8 @@ def run_test(config: str,
     Returns:
         dict: ``metrics``, ``outputs`` (data samples as dicts),
         ``seconds`` (test loop wall time), ``module_seconds``,
-        ``num_samples``.
+        ``module_calls_per_batch`` (forward calls of the timed module per
+        test batch), ``num_samples``.
     """
     cfg = Config.fromfile(config)
     if cfg_options:
@@ -97,6 +103,8 @@ def run_test(config: str,
         outputs=collect.outputs,
         seconds=seconds,
         module_seconds=timer.seconds if timer else None,
+        module_calls_per_batch=(timer.calls / max(collect.iters, 1)
+                                if timer else None),
         num_samples=len(collect.outputs))
 
 

@@ -1,21 +1,32 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 """mmzedo's algorithmic core in plain torch: no mmpose/mmengine imports, so
 it runs (and can be timed) where only torch is installed."""
-from .score_net import ScoreMLP, timestep_embedding
+from .augment import (AUGMENT_DEFAULTS, augment_poses, flip_poses,
+                      resolve_augment_cfg, rotate_poses, rotation_matrices,
+                      scale_bones)
+from .score_net import (SCORE_NETS, ScoreMLP, build_score_net,
+                        timestep_embedding)
 from .camera_geometry import (project, project_onto_rays, ray_translation,
                               unit_rays)
-from .score_prior import ScorePrior
-from .sde_lib import SDE, STEP_MODES, SubVPSDE, VESDE, VPSDE, build_sde
-from .zedo import (ZEDO_DEFAULTS, ZeDOInputError, check_zedo_inputs,
-                   initial_pose_optimiser, quaternion_to_matrix,
-                   reprojection_error, resolve_zedo_cfg, zedo_lift,
-                   zedo_loop)
+from .score_prior import (PRIOR_FORMAT, TRAIN_T_DEFAULTS, ScorePrior,
+                          check_train_t, sample_train_times,
+                          state_dict_sha256)
+from .sde_lib import SDE, SubVPSDE, VESDE, VPSDE, build_sde
+from .steps import STEP_RULES, get_step_rule, register_step_rule
+from .zedo import (REFINE_DEFAULTS, ZEDO_DEFAULTS, ZeDOInputError,
+                   check_zedo_inputs, initial_pose_optimiser,
+                   quaternion_to_matrix, reprojection_error,
+                   resolve_zedo_cfg, zedo_lift, zedo_loop)
 
 __all__ = [
-    'SDE', 'STEP_MODES', 'ScoreMLP', 'ScorePrior', 'SubVPSDE', 'VESDE',
-    'VPSDE', 'ZEDO_DEFAULTS', 'ZeDOInputError', 'build_sde',
-    'check_zedo_inputs', 'initial_pose_optimiser', 'project',
+    'AUGMENT_DEFAULTS', 'PRIOR_FORMAT', 'REFINE_DEFAULTS', 'SCORE_NETS', 'SDE',
+    'STEP_RULES', 'ScoreMLP', 'ScorePrior', 'SubVPSDE', 'TRAIN_T_DEFAULTS',
+    'VESDE', 'VPSDE', 'ZEDO_DEFAULTS', 'ZeDOInputError', 'augment_poses',
+    'build_score_net', 'build_sde', 'check_train_t', 'check_zedo_inputs',
+    'flip_poses', 'get_step_rule', 'initial_pose_optimiser', 'project',
     'project_onto_rays', 'quaternion_to_matrix', 'ray_translation',
-    'reprojection_error', 'resolve_zedo_cfg', 'timestep_embedding',
-    'unit_rays', 'zedo_lift', 'zedo_loop'
+    'register_step_rule', 'reprojection_error', 'resolve_augment_cfg',
+    'resolve_zedo_cfg', 'rotate_poses', 'rotation_matrices',
+    'sample_train_times', 'scale_bones', 'state_dict_sha256',
+    'timestep_embedding', 'unit_rays', 'zedo_lift', 'zedo_loop'
 ]

@@ -60,6 +60,9 @@ class ScoreMLP(nn.Module):
         dropout (float): Dropout rate. Defaults to 0.25.
         time_scale (float): Times in [0, 1] are multiplied by this before the
             positional embedding. Defaults to 999 (score_sde's VP labels).
+        input_scale (float): Poses are multiplied by this before the first
+            layer (EDM's ``c_in`` at small noise, ``1 / sigma_data``: about 4
+            for root-relative poses in metres). Defaults to 1.
     """
 
     def __init__(self,
@@ -69,7 +72,8 @@ class ScoreMLP(nn.Module):
                  num_blocks: int = 2,
                  num_groups: int = 32,
                  dropout: float = 0.25,
-                 time_scale: float = 999.):
+                 time_scale: float = 999.,
+                 input_scale: float = 1.):
         super().__init__()
         if hidden_dim % num_groups:
             raise ValueError(f'hidden_dim ({hidden_dim}) must be divisible '
@@ -77,6 +81,7 @@ class ScoreMLP(nn.Module):
         self.num_joints = num_joints
         self.temb_dim = temb_dim
         self.time_scale = time_scale
+        self.input_scale = input_scale
         self.temb_mlp = nn.Sequential(
             nn.Linear(temb_dim, temb_dim), nn.SiLU(),
             nn.Linear(temb_dim, temb_dim), nn.SiLU())
@@ -91,7 +96,23 @@ class ScoreMLP(nn.Module):
         b = x.shape[0]
         temb = self.temb_mlp(
             timestep_embedding(t * self.time_scale, self.temb_dim))
-        h = self.inp(x.reshape(b, -1))
+        h = self.inp(x.reshape(b, -1) * self.input_scale)
         for block in self.blocks:
             h = block(h, temb)
         return self.out(h).reshape(x.shape)
+
+
+#: Score networks a published prior can name in ``score_net.type``.
+SCORE_NETS = {'ScoreMLP': ScoreMLP}
+
+
+def build_score_net(cfg) -> nn.Module:
+    """Build a score network from a dict with ``type`` (a name in
+    :data:`SCORE_NETS`; default ``'ScoreMLP'``) and its arguments."""
+    cfg = dict(cfg)
+    name = cfg.pop('type', 'ScoreMLP')
+    if name not in SCORE_NETS:
+        raise KeyError(f'Unknown score network "{name}"; known: '
+                       f'{sorted(SCORE_NETS)} (add new ones to '
+                       'mmzedo.core.score_net.SCORE_NETS).')
+    return SCORE_NETS[name](**cfg)

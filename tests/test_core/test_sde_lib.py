@@ -4,7 +4,8 @@ import math
 import pytest
 import torch
 
-from mmzedo.core import STEP_MODES, SubVPSDE, VESDE, VPSDE, build_sde
+from mmzedo.core import (STEP_RULES, SubVPSDE, VESDE, VPSDE, build_sde,
+                         get_step_rule)
 
 SDES = [SubVPSDE(), VPSDE(), VESDE(sigma_min=0.01, sigma_max=5.)]
 
@@ -58,7 +59,17 @@ def _point_mass_score(sde, x_clean):
     return score
 
 
-@pytest.mark.parametrize('mode', STEP_MODES)
+def _noise_fn(sde, score_fn):
+    """The predicted noise that gives ``score_fn``: ``-score * std``."""
+
+    def noise(x, t):
+        return -score_fn(x, t) * sde.marginal_std(t).reshape(
+            -1, *[1] * (x.dim() - 1))
+
+    return noise
+
+
+@pytest.mark.parametrize('mode', sorted(STEP_RULES))
 @pytest.mark.parametrize('sde', SDES, ids=lambda s: type(s).__name__)
 def test_reverse_step_moves_towards_clean(sde, mode):
     g = torch.Generator().manual_seed(1)
@@ -67,27 +78,56 @@ def test_reverse_step_moves_towards_clean(sde, mode):
     x_t, _, _ = sde.perturb(x_clean.expand(256, 17, 3), t,
                             torch.randn(256, 17, 3, generator=g))
     x = x_t
+    rule = get_step_rule(mode)
+    noise = _noise_fn(sde, _point_mass_score(sde, x_clean))
     for i in range(10):
-        x = sde.reverse_step(x, 0.05 - i * 0.004, 0.004,
-                             _point_mass_score(sde, x_clean), mode, g)
+        x = rule(sde, x, torch.full((256, ), 0.05 - i * 0.004), 0.004, noise,
+                 g)
     before = (x_t - x_clean).norm(dim=-1).mean()
     after = (x - x_clean).norm(dim=-1).mean()
     assert after < 0.9 * before
 
 
-def test_official_step_is_factor_one_with_fixed_dt():
+def test_step_formulas():
     sde = SubVPSDE(N=1000)
-    x = torch.randn(8, 17, 3)
-    t = torch.full((8, ), 0.05)
+    x = torch.randn(8, 17, 3, dtype=torch.float64)
+    t = torch.full((8, ), 0.05, dtype=torch.float64)
     score = lambda x, t: -x  # noqa: E731
+    noise = _noise_fn(sde, score)
     f, g = sde.sde(x, t)
-    expected = x - (f - g[:, None, None]**2 * score(x, t)) / 1000
-    got = sde.reverse_step(x, t, dt=0.123, score_fn=score,
-                           mode='zedo-official')
-    torch.testing.assert_close(got, expected)
-    ode = sde.reverse_step(x, t, dt=1e-3, score_fn=score, mode='ode')
+    g2 = g[:, None, None]**2
     torch.testing.assert_close(
-        ode, x - (f - 0.5 * g[:, None, None]**2 * score(x, t)) * 1e-3)
+        get_step_rule('zedo-official')(sde, x, t, 1e-3, noise),
+        x - (f - g2 * score(x, t)) * 1e-3)
+    torch.testing.assert_close(
+        get_step_rule('ode')(sde, x, t, 1e-3, noise),
+        x - (f - 0.5 * g2 * score(x, t)) * 1e-3)
+    # The relaxation step equals the official one for small steps ...
+    small = get_step_rule('zedo-relax')(sde, x, t, 1e-5, noise)
+    official = get_step_rule('zedo-official')(sde, x, t, 1e-5, noise)
+    torch.testing.assert_close(small - x, official - x, rtol=1e-3,
+                               atol=1e-12)
+
+
+def test_relax_step_never_overshoots_the_denoised_pose():
+    """With few, large steps (lambda >> 1) the official step jumps past the
+    denoised pose and diverges; the relaxation step stops at it."""
+    sde = SubVPSDE()
+    g = torch.Generator().manual_seed(0)
+    x_clean = torch.randn(1, 17, 3, generator=g) * 0.3
+    noise = _noise_fn(sde, _point_mass_score(sde, x_clean))
+    t = torch.full((64, ), 0.01)
+    mean, std = sde.marginal_prob(x_clean.expand(64, 17, 3), t)
+    x0 = mean + 0.05 * torch.randn(64, 17, 3, generator=g)
+    dist = {}
+    for mode in ('zedo-official', 'zedo-relax'):
+        x = x0
+        for _ in range(10):
+            x = get_step_rule(mode)(sde, x, t, 0.1, noise)  # lambda ~ 30
+        dist[mode] = (x - mean).norm(dim=-1).mean()
+    # Lands on the denoised pose up to the drift's expansion (0.15%/step).
+    assert dist['zedo-relax'] < 0.01 < 0.05 < (x0 - mean).norm(dim=-1).mean()
+    assert not dist['zedo-official'] < 1.0  # diverged (or NaN)
 
 
 def test_build_sde_and_errors():
@@ -96,6 +136,5 @@ def test_build_sde_and_errors():
     assert isinstance(build_sde(dict(type='ve')), VESDE)
     with pytest.raises(KeyError, match='Unknown SDE'):
         build_sde(dict(type='cosine'))
-    with pytest.raises(ValueError, match='Unknown reverse step mode'):
-        SubVPSDE().reverse_step(
-            torch.zeros(1, 3), 0.1, 0.01, lambda x, t: x, mode='heun')
+    with pytest.raises(ValueError, match='Unknown reverse step "heun"'):
+        get_step_rule('heun')

@@ -61,8 +61,9 @@ def test_initial_optimiser_recovers_rotation_and_depth(camera_poses, axis,
     uv = project(pose @ R_true.T + T_true[:, None], f[:8], c[:8])
     w = torch.ones(8, 17)
     fitted, T = initial_pose_optimiser(
-        pose, uv, w, f[:8], c[:8], steps=500, lr=0.1, axes=axis,
-        joints=range(17))
+        pose, uv, w, f[:8], c[:8],
+        dict(init_steps=500, init_lr=0.1, init_axes=axis,
+             init_joints=tuple(range(17))))
     torch.testing.assert_close(T, T_true, atol=0.05, rtol=0.01)
     err = (fitted - pose @ R_true.T).norm(dim=-1).mean()
     assert err < 0.01  # metres

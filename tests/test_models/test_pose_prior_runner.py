@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 from ..conftest import REPO_ROOT
 
 OPEN_PRIOR = osp.join(REPO_ROOT, 'configs', 'prior',
-                      'prior_mlp-512x2_subvp_1xb256-6k_open-cmu.py')
+                      'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py')
 
 
 def tiny_cfg(root, work_dir, max_iters=20):
@@ -34,7 +34,7 @@ def tiny_cfg(root, work_dir, max_iters=20):
     cfg.train_dataloader.batch_size = 64
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
-    cfg.train_dataloader.dataset.data_root = data_root
+    cfg.train_dataloader.dataset.dataset.data_root = data_root
     cfg.val_dataloader.num_workers = 0
     cfg.val_dataloader.persistent_workers = False
     cfg.val_dataloader.batch_size = 64
@@ -121,8 +121,9 @@ def test_combined_datasets_config_trains(open_benchmark, tmp_path):
     both = Config.fromfile(
         osp.join(REPO_ROOT, 'configs', 'prior',
                  'prior_mlp-1024x2_subvp_8xb1024-200k_h36m+open-cmu.py'))
-    datasets = both.train_dataloader.dataset.datasets
-    assert both.train_dataloader.dataset.type == 'CombinedDataset'
+    combined = both.train_dataloader.dataset.dataset
+    datasets = combined.datasets
+    assert combined.type == 'CombinedDataset'
     for ds, rig in zip(datasets, ('h36m-like', 'telephoto')):
         ds.data_root = osp.join(root, rig) + '/'
         ds.ann_file = 'annotation_body3d/fps10/cmu_train.npz'

@@ -1,7 +1,9 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 """The prior that ships in checkpoints/: it loads with plain torch
-(weights_only), its samples have plausible, symmetric bone lengths (a bar an
-untrained network of the same shape fails), and it denoises held-out poses."""
+(weights_only) and describes itself, its samples have plausible, symmetric
+bone lengths (a bar an untrained network of the same shape fails), it
+denoises held-out poses, and ZeDO with it lifts test 2D poses of the open
+benchmark to its accuracy bars (which an untrained network fails)."""
 import os.path as osp
 
 import numpy as np
@@ -11,7 +13,26 @@ import torch
 from mmzedo.core import ScoreMLP, ScorePrior
 from mmzedo.evaluation.metrics import bone_statistics
 from mmzedo.utils import bone_lengths
-from ..conftest import SHIPPED_PRIOR
+from ..conftest import REPO_ROOT, SHIPPED_PRIOR
+
+#: ZeDO S=1, GT 2D, 128 evenly spaced test samples (h36m-like rig), in mm.
+#: The shipped prior: MPJPE_SHIPPED / P_SHIPPED (see the README); the
+#: previous recipe's prior (t ~ U(0, 1), 6k iterations) fails P-MPJPE.
+ZEDO_BARS = {'MPJPE': 100.0, 'P-MPJPE': 50.0}
+
+
+def zedo_accuracy(prior, data_root, work_dir, num_samples=128):
+    """ZeDO S=1 (GT 2D) MPJPE and P-MPJPE in mm with a published prior."""
+    from mmzedo.apis import run_test
+    cfg = osp.join(REPO_ROOT, 'configs', 'zedo',
+                   'zedo_S1_gt2d_open-cmu-h36m-like.py')
+    res = run_test(cfg, str(prior), str(work_dir), num_samples, cfg_options={
+        'model.prior_checkpoint': str(prior),
+        'model.show_progress': False,
+        'test_dataloader.dataset.data_root':
+        osp.join(data_root, 'h36m-like') + '/'
+    })
+    return 1000 * res['metrics']['MPJPE'], 1000 * res['metrics']['P-MPJPE']
 
 
 def _plausibility(prior, data_poses):
@@ -32,11 +53,16 @@ def test_poses(open_benchmark):
     return S - S[:, :1]
 
 
-def test_shipped_checkpoint_is_small_and_safe():
+def test_shipped_checkpoint_is_small_safe_and_self_describing():
     assert osp.getsize(SHIPPED_PRIOR) < 10e6
     ckpt = torch.load(SHIPPED_PRIOR, weights_only=True)
     assert ckpt['prior_cfg']['sde']['type'] == 'subVP'
     assert set(ckpt) == {'state_dict', 'prior_cfg', 'meta'}
+    meta = ckpt['meta']
+    assert meta['units'] == 'm' and meta['joint_layout'] == 'h36m'
+    assert meta['train_t'] == ckpt['prior_cfg']['train_t']
+    assert meta['train_t']['t_max'] < 1  # focused on ZeDO's noise levels
+    assert meta['config'].endswith('_open-cmu.py')
 
 
 def test_samples_plausible_and_symmetric(shipped_prior, test_poses):
@@ -63,3 +89,29 @@ def test_denoises_held_out_poses(shipped_prior, test_poses):
     before = (x_t - x0).norm(dim=-1).mean()
     after = (x - x0).norm(dim=-1).mean()
     assert after < 0.85 * before, (before, after)
+
+
+def test_zedo_accuracy_bars(open_benchmark, tmp_path):
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+
+    import mmzedo  # noqa: F401
+    from mmzedo.core import state_dict_sha256
+    root, _ = open_benchmark
+    mpjpe, p_mpjpe = zedo_accuracy(SHIPPED_PRIOR, root, tmp_path / 'shipped')
+    assert mpjpe < ZEDO_BARS['MPJPE'], mpjpe
+    assert p_mpjpe < ZEDO_BARS['P-MPJPE'], p_mpjpe
+    # An untrained network of the same shape, published the same way, fails.
+    ckpt = torch.load(SHIPPED_PRIOR, weights_only=True)
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'prior',
+                                   ckpt['meta']['config']))
+    torch.manual_seed(0)
+    state = MODELS.build(cfg.model).state_dict()
+    ckpt['state_dict'] = state
+    ckpt['meta']['sha256'] = state_dict_sha256(state)
+    untrained = tmp_path / 'untrained.pth'
+    torch.save(ckpt, untrained)
+    mpjpe_u, p_mpjpe_u = zedo_accuracy(untrained, root, tmp_path / 'u')
+    assert mpjpe_u > ZEDO_BARS['MPJPE'] or p_mpjpe_u > ZEDO_BARS['P-MPJPE']

@@ -107,6 +107,11 @@ def test_lifter_clear_errors(open_benchmark, tmp_path):
                           anchors=bad))
     with pytest.raises(RuntimeError, match='nothing to train'):
         _lifter()(None, samples, mode='loss')
+    # More hypotheses than anchors, or none: an error naming the file.
+    for num in (11, 0):
+        with pytest.raises(ValueError, match='anchors_open-cmu_S10.npz holds '
+                           '10 anchors'):
+            _lifter(num)
 
 
 def test_min_mpjpe_metric():

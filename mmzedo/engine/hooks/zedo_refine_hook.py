@@ -10,9 +10,9 @@ from mmpose.registry import HOOKS
 
 from mmzedo.core.camera_geometry import ray_translation, unit_rays
 from mmzedo.core.score_prior import ScorePrior
-from mmzedo.core.zedo import (ZEDO_DEFAULTS, ZeDOInputError,
+from mmzedo.core.zedo import (REFINE_DEFAULTS, ZeDOInputError,
                               check_zedo_inputs, initial_pose_optimiser,
-                              zedo_loop)
+                              resolve_zedo_cfg, zedo_loop)
 from mmzedo.models.pose_estimators.zedo_lifter import zedo_inputs
 
 
@@ -47,23 +47,16 @@ class ZeDORefineHook(Hook):
 
     Args:
         prior_checkpoint (str): A prior from ``tools/publish_prior.py``.
-        steps (int): Loop steps. Defaults to 100 (the lifter's 1000 steps
-            from an anchor are far more than a good initial pose needs: on
-            the open benchmark they trade MPJPE for P-MPJPE).
-        warmup (int): Steps with the translation fixed. Defaults to 20.
-        t_max (float), t_min (float): Truncated time range of the prior
-            steps. Defaults to 0.05 and 0.01 (a good initial pose needs a
-            lower noise level than an anchor: started from the ground truth,
-            t_max=0.1 drifted away from it about 1.6x as far as 0.05, for the
-            same gains on the open benchmark).
-        step_mode (str, optional): Reverse step (see
-            :data:`mmzedo.core.STEP_MODES`). Defaults to the lifter's
-            (``'zedo-official'``); ``None`` uses the prior's.
+        zedo_cfg (dict, optional): Overrides of
+            :data:`mmzedo.core.REFINE_DEFAULTS`: the lifter's settings
+            (:data:`~mmzedo.core.ZEDO_DEFAULTS`) with a shorter loop at lower
+            noise (100 steps, 20 warm-up, t from 0.05 to 0.01, the official
+            step's dt = 1/1000): started from a good pose, the lifter's 1000
+            steps from t = 0.1 traded MPJPE for P-MPJPE on the open
+            benchmark. One hypothesis.
         resolve_rotation (bool): Re-solve rotation and translation with the
-            initial pose optimiser before the loop. Defaults to False.
-        init_pose_cfg (dict, optional): ``steps``, ``lr``, ``axes``,
-            ``joints``, ``scale_range`` of that optimiser (defaults: the
-            lifter's).
+            initial pose optimiser (``init_*`` settings) before the loop.
+            Defaults to False (closed-form translation only).
         prefix (str): Prefix of the unrefined metrics. Defaults to
             ``'unrefined'``.
     """
@@ -71,25 +64,12 @@ class ZeDORefineHook(Hook):
 
     def __init__(self,
                  prior_checkpoint: str,
-                 steps: int = 100,
-                 warmup: int = 20,
-                 t_max: float = 0.05,
-                 t_min: float = 0.01,
-                 step_mode: Optional[str] = ZEDO_DEFAULTS['step_mode'],
+                 zedo_cfg: Optional[dict] = None,
                  resolve_rotation: bool = False,
-                 init_pose_cfg: Optional[dict] = None,
                  prefix: str = 'unrefined'):
         self.prior_checkpoint = prior_checkpoint
-        self.loop_cfg = dict(
-            steps=steps, warmup=warmup, t_max=t_max, t_min=t_min,
-            step_mode=step_mode)
+        self.zedo_cfg = resolve_zedo_cfg(zedo_cfg, REFINE_DEFAULTS)
         self.resolve_rotation = resolve_rotation
-        # The lifter's initial-pose-optimiser defaults (ZEDO_DEFAULTS init_*).
-        self.init_pose_cfg = {
-            k[len('init_'):]: v
-            for k, v in ZEDO_DEFAULTS.items() if k.startswith('init_')
-        }
-        self.init_pose_cfg.update(init_pose_cfg or {})
         self.prefix = prefix
         self.prior = None
 
@@ -169,15 +149,12 @@ class ZeDORefineHook(Hook):
             for x in zedo_inputs([self._data_info(s) for s in samples]))
         check_zedo_inputs(uv, w, f, c, pose[:1])
         if self.resolve_rotation:
-            cfg = self.init_pose_cfg
-            pose, T = initial_pose_optimiser(
-                pose, uv, w, f, c, steps=cfg['steps'], lr=cfg['lr'],
-                axes=cfg['axes'], joints=cfg['joints'],
-                scale_range=cfg['scale_range'])
+            pose, T = initial_pose_optimiser(pose, uv, w, f, c,
+                                             self.zedo_cfg)
         else:
             T = ray_translation(pose, unit_rays(uv, f, c), w)
         refined, _ = zedo_loop(self.prior, pose, T, uv, w, f, c,
-                               **self.loop_cfg)
+                               self.zedo_cfg)
         refined = refined.cpu().numpy() + root
         if not np.isfinite(refined).all():
             raise FloatingPointError('ZeDO refinement produced NaN/inf.')

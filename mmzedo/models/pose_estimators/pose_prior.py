@@ -14,10 +14,14 @@ from mmzedo.core.score_prior import ScorePrior
 class PosePrior(BaseModel):
     """ZeDO's score-based 3D pose prior as an mmengine model.
 
-    It trains with denoising score matching on the root-relative 3D targets
-    (``gt_instance_labels.lifting_target_label``, as mmpose's
-    ``VideoPoseLifting`` codec makes them with ``zero_center=True``) of any
-    mmpose 3D dataset; the 2D inputs are never used.
+    It trains with denoising score matching on root-relative 3D poses of
+    any mmpose 3D dataset; the 2D inputs are never used. The fast path
+    feeds batches ``inputs`` [B, 17, 3] from
+    :class:`~mmzedo.datasets.PoseTargetDataset`, augmented on the device by
+    :class:`~mmzedo.models.PriorDataPreprocessor`; mmpose's per-sample
+    pipeline also works (targets from
+    ``gt_instance_labels.lifting_target_label``, as mmpose's
+    ``VideoPoseLifting`` codec makes them with ``zero_center=True``).
 
     In ``predict`` mode (validation/test) it noises each clean pose to time
     ``val_cfg.t``, runs the reverse process back to ``eps`` and stores the
@@ -33,6 +37,9 @@ class PosePrior(BaseModel):
         eps (float): Smallest time. Defaults to 1e-5.
         step_mode (str): Reverse step of :meth:`denoise_step`: ``'sde'``,
             ``'ode'`` or ``'zedo-official'``. Defaults to ``'sde'``.
+        train_t (dict, optional): Training-time distribution: ``t_max`` and
+            ``full_range_prob`` (see :func:`mmzedo.core.sample_train_times`).
+            Defaults to ``U(eps, 1)``.
         val_cfg (dict): ``t`` (0.05), ``steps`` (50), ``mode`` (``'ode'``:
             the deterministic step; the stochastic one samples the posterior
             rather than denoising), ``num_samples`` (64, per batch),
@@ -49,15 +56,17 @@ class PosePrior(BaseModel):
                      type='subVP', beta_min=0.1, beta_max=20., N=1000),
                  eps: float = 1e-5,
                  step_mode: str = 'sde',
+                 train_t: Optional[dict] = None,
                  val_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.prior = ScorePrior(MODELS.build(score_net), sde, eps, step_mode,
+                                train_t)
         self.prior_cfg = dict(
             score_net=dict(score_net), sde=dict(sde), eps=eps,
-            step_mode=step_mode)
-        self.prior = ScorePrior(MODELS.build(score_net), sde, eps, step_mode)
+            step_mode=step_mode, train_t=self.prior.train_t)
         self.val_cfg = dict(
             t=0.05, steps=50, mode='ode', num_samples=64, sample_steps=200,
             sample_mode='sde', seed=0)
@@ -103,7 +112,13 @@ class PosePrior(BaseModel):
         validation protocol's outputs; ``'tensor'``: the scores of the
         targets at ``val_cfg.t``."""
         if mode == 'loss':
-            x0 = self._targets(data_samples)
+            if isinstance(inputs, Tensor) and data_samples is None:
+                x0 = inputs.float()  # PoseTargetDataset batches
+                if x0.dim() != 3 or x0.shape[1:] != (17, 3):
+                    raise ValueError('PosePrior expects pose batches of shape'
+                                     f' [B, 17, 3], got {list(x0.shape)}.')
+            else:
+                x0 = self._targets(data_samples)
             return dict(loss_dsm=self.prior.dsm_loss(x0))
         if mode == 'predict':
             return self.predict(data_samples)

@@ -93,6 +93,12 @@ class ZeDOLifter(BaseModel):
         for p in self.prior.parameters():
             p.requires_grad_(False)
         data = load_anchors(anchors, self.prior.score_net.num_joints)
+        available = len(data['anchors'])
+        if num_hypotheses is not None and not 0 < num_hypotheses <= available:
+            raise ValueError(
+                f'num_hypotheses={num_hypotheses}, but {anchors} holds '
+                f'{available} anchors: build an anchor file with that many '
+                '(tools/build_anchors.py --nums ...).')
         a = data['anchors'][:num_hypotheses]
         # Not in the state dict: tools/test.py loads the published prior
         # checkpoint (keys 'prior.*') into this model without warnings.

@@ -1,0 +1,105 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""tools/publish_prior.py writes a self-describing prior (network type,
+training-time range, units, joint layout, checksum) that
+``ScorePrior.from_checkpoint`` rebuilds, verifies and refuses when broken."""
+import os.path as osp
+import sys
+
+import pytest
+import torch
+
+from mmzedo.core import ScorePrior
+from ..conftest import REPO_ROOT
+
+sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
+from publish_prior import publish  # noqa: E402
+
+CONFIG = osp.join(REPO_ROOT, 'configs', 'prior',
+                  'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py')
+
+
+@pytest.fixture(scope='module')
+def published(tmp_path_factory):
+    """A PosePrior built from the shipped config, saved as mmengine does,
+    then published."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+
+    import mmzedo  # noqa: F401
+    init_default_scope('mmpose')
+    work = tmp_path_factory.mktemp('publish')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(CONFIG).model)
+    raw = work / 'iter_5.pth'
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(iter=5)), raw)
+    out = work / 'prior.pth'
+    publish(CONFIG, str(raw), str(out))
+    return model, raw, out
+
+
+def test_roundtrip_describes_itself(published):
+    model, _, out = published
+    ckpt = torch.load(out, weights_only=True)
+    meta = ckpt['meta']
+    assert meta['units'] == 'm' and meta['joint_layout'] == 'h36m'
+    assert meta['joint_names'][0] == 'pelvis' and meta['root_index'] == 0
+    assert meta['train_t'] == dict(t_max=0.1, full_range_prob=0.1)
+    assert meta['iter'] == 5 and len(meta['sha256']) == 64
+    prior = ScorePrior.from_checkpoint(str(out))
+    assert type(prior.score_net).__name__ == 'ScoreMLP'
+    assert prior.train_t == meta['train_t']
+    x = torch.randn(4, 17, 3) * 0.2
+    model.eval()
+    torch.testing.assert_close(prior.score(x, 0.05),
+                               model.score(x, 0.05))
+
+
+def _tampered(src, dst, edit):
+    ckpt = torch.load(src, weights_only=True)
+    edit(ckpt)
+    torch.save(ckpt, dst)
+    return str(dst)
+
+
+def test_refuses_broken_or_foreign_priors(published, tmp_path):
+    _, _, out = published
+
+    def zero_weights(c):
+        k = next(iter(c['state_dict']))
+        c['state_dict'][k] = torch.zeros_like(c['state_dict'][k])
+
+    bad = _tampered(out, tmp_path / 'zeroed.pth', zero_weights)
+    with pytest.raises(ValueError, match='checksum.*zeroed.pth|zeroed.pth.*'
+                       'checksum'):
+        ScorePrior.from_checkpoint(bad)
+    bad = _tampered(out, tmp_path / 'mm.pth',
+                    lambda c: c['meta'].update(units='mm'))
+    with pytest.raises(ValueError, match='mm.pth.*"mm"'):
+        ScorePrior.from_checkpoint(bad)
+    bad = _tampered(out, tmp_path / 'coco.pth',
+                    lambda c: c['meta'].update(joint_names=['nose'] * 17))
+    with pytest.raises(ValueError, match='Human3.6M-17'):
+        ScorePrior.from_checkpoint(bad)
+    bad = _tampered(
+        out, tmp_path / 'type.pth',
+        lambda c: c['prior_cfg']['score_net'].update(type='ScoreUNet'))
+    with pytest.raises(KeyError, match='ScoreUNet'):
+        ScorePrior.from_checkpoint(bad)
+    for name, data in (('empty.pth', b''), ('text.pth', b'hello\n'),
+                       ('random.pth', bytes(range(256)) * 8),
+                       ('truncated.pth', out.read_bytes()[:5000])):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(ValueError, match=name):
+            ScorePrior.from_checkpoint(str(path))
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        ScorePrior.from_checkpoint(str(tmp_path / 'missing.pth'))
+
+
+def test_publish_never_overwrites_its_input(published):
+    _, raw, _ = published
+    before = raw.read_bytes()
+    with pytest.raises(ValueError, match='overwrite'):
+        publish(CONFIG, str(raw), str(raw))
+    assert raw.read_bytes() == before
