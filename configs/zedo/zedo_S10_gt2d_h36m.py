@@ -2,4 +2,5 @@
 # oracle; MPJPE scores the lowest-energy hypothesis).
 _base_ = ['./zedo_S1_gt2d_h36m.py']
 
-model = dict(num_hypotheses=10)
+model = dict(
+    num_hypotheses=10, anchors='checkpoints/anchors_open-cmu_S10.npz')

@@ -1,4 +1,5 @@
 # ZeDO on the open benchmark (h36m-like rig, GT 2D), S=10 hypotheses.
 _base_ = ['./zedo_S1_gt2d_open-cmu-h36m-like.py']
 
-model = dict(num_hypotheses=10)
+model = dict(
+    num_hypotheses=10, anchors='checkpoints/anchors_open-cmu_S10.npz')

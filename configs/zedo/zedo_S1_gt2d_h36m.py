@@ -7,7 +7,9 @@ _base_ = ['mmpose::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmzedo'], allow_failed_imports=False)
 
 prior_checkpoint = 'checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth'
-anchors = 'checkpoints/anchors_open-cmu_S50.npz'
+# K-Means anchors, one clustering per S as in the paper (S=1: the K=1
+# centre): tools/build_anchors.py --nums 1 10 50.
+anchors = 'checkpoints/anchors_open-cmu_S1.npz'
 num_hypotheses = 1
 
 model = dict(

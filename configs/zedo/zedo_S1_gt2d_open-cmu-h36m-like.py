@@ -3,8 +3,6 @@
 _base_ = ['./zedo_S1_gt2d_h36m.py',
           '../_base_/datasets/open_cmu_h36m_format.py']
 
-anchors = 'checkpoints/anchors_open-cmu_S10.npz'
-model = dict(anchors=anchors)
 test_dataloader = dict(
     dataset=dict(
         data_root='data/open_h36m/h36m-like/',

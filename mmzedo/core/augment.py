@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from mmzedo.utils.skeleton import FLIP_INDICES, PARENTS
+from .settings import merge_settings
 from .zedo import quaternion_to_matrix
 
 _AXES = {'x': 0, 'y': 1, 'z': 2}
@@ -132,12 +133,7 @@ def scale_bones(x: Tensor,
 def resolve_augment_cfg(settings: Optional[dict] = None) -> dict:
     """:data:`AUGMENT_DEFAULTS` updated with ``settings``; unknown names are
     an error (a misspelt setting would otherwise be ignored)."""
-    settings = dict(settings or {})
-    unknown = set(settings) - set(AUGMENT_DEFAULTS)
-    if unknown:
-        raise TypeError(f'Unknown augmentation settings {sorted(unknown)}; '
-                        f'choose from {sorted(AUGMENT_DEFAULTS)}.')
-    return dict(AUGMENT_DEFAULTS, **settings)
+    return merge_settings(AUGMENT_DEFAULTS, settings, 'augmentation')
 
 
 def augment_poses(x: Tensor,

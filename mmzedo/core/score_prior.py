@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from .score_net import build_score_net
 from .sde_lib import SDE, _bcast, build_sde
+from .settings import merge_settings
 from .steps import get_step_rule
 
 #: Training-time distribution: with probability ``1 - full_range_prob``
@@ -46,12 +47,7 @@ def sample_train_times(n: int,
 
 def check_train_t(train_t: Optional[dict], eps: float, T: float) -> dict:
     """:data:`TRAIN_T_DEFAULTS` updated with ``train_t``, validated."""
-    train_t = dict(train_t or {})
-    unknown = set(train_t) - set(TRAIN_T_DEFAULTS)
-    if unknown:
-        raise TypeError(f'Unknown train_t settings {sorted(unknown)}; choose '
-                        f'from {sorted(TRAIN_T_DEFAULTS)}.')
-    cfg = dict(TRAIN_T_DEFAULTS, **train_t)
+    cfg = merge_settings(TRAIN_T_DEFAULTS, train_t, 'train_t')
     if not eps < cfg['t_max'] <= T:
         raise ValueError(f'train_t.t_max must be in ({eps}, {T}], got '
                          f'{cfg["t_max"]}.')

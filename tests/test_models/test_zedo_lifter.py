@@ -152,3 +152,59 @@ def test_tools_test_runs_zedo_config(open_benchmark, tmp_path):
     assert m['num_hypotheses'] == 10
     assert 0 < m['MinMPJPE'] <= m['MPJPE'] < 1.0
     assert 0 < m['P-MinMPJPE'] <= m['P-MPJPE']
+
+
+def test_anchor_files_are_one_clustering_per_S(open_benchmark):
+    """As in the paper: the S=1 anchor is the K=1 centre (the mean training
+    pose), the configs use the file of their S."""
+    from mmengine.config import Config
+
+    from mmzedo.core.anchors import load_anchors
+    root, _ = open_benchmark
+    S = np.load(osp.join(root, 'h36m-like', 'annotation_body3d', 'fps10',
+                         'cmu_train.npz'))['S'][..., :3]
+    S = S[np.linspace(0, len(S) - 1, 20000).astype(int)]  # build_anchors
+    mean = (S - S[:, :1]).mean(0)
+    a1 = load_anchors(anchor_file(1))['anchors']
+    assert a1.shape == (1, 17, 3)
+    np.testing.assert_allclose(a1[0], mean, atol=1e-4)
+    # The K=10 clustering's largest cluster is another pose (> 5 cm away).
+    a10 = load_anchors(anchor_file(10))['anchors']
+    assert np.linalg.norm(a10[0] - mean, axis=-1).mean() > 0.05
+    for num, name in ((1, 'zedo_S1_gt2d_open-cmu-h36m-like.py'),
+                      (10, 'zedo_S10_det2d_open-cmu-h36m-like.py'),
+                      (50, 'zedo_S50_gt2d_h36m.py')):
+        model = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'zedo',
+                                         name)).model
+        assert model.anchors.endswith(f'_S{num}.npz'), name
+        assert model.num_hypotheses == num
+
+
+def test_default_budget_matches_the_paper_loop(open_benchmark,
+                                               shipped_prior):
+    """The default 100 + 50 steps (official step, dt = 1/100) land where the
+    paper's 1000 + 500 steps (dt = 1/1000) do, on real test 2D."""
+    import sys
+
+    import torch
+    from mmpose.evaluation.functional import keypoint_mpjpe
+
+    from mmzedo.core import ZEDO_DEFAULTS, zedo_lift
+    from mmzedo.core.anchors import load_anchors
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
+    from step_rule_sweep import load_test_split
+    root, _ = open_benchmark
+    kp, conf, f, c, gt = load_test_split('h36m-like', False, 48, root)
+    anchors = load_anchors(anchor_file(1))['anchors']
+    assert ZEDO_DEFAULTS['steps'] == 100
+    mask = np.ones(gt.shape[:2], dtype=bool)
+    errors = {}
+    for name, cfg in (('default', {}),
+                      ('paper', dict(steps=1000, warmup=200,
+                                     init_steps=500))):
+        torch.manual_seed(0)
+        pred = zedo_lift(shipped_prior, kp, conf, f, c, anchors,
+                         **cfg)['pose'].numpy()
+        errors[name] = 1000 * keypoint_mpjpe(pred, gt, mask)
+    assert abs(errors['default'] - errors['paper']) < 3, errors
+    assert errors['default'] < 90, errors  # 256 samples: 64.8 mm

@@ -1,0 +1,131 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""ZeDO's accuracy against its prior-evaluation budget: the loop run with
+each step rule (``mmzedo.core.steps``) at several step counts, S=1, on
+evenly spaced test samples of the open benchmark (GT 2D on the three rigs,
+detector-like 2D on h36m-like), with the bundled prior and the S=1 anchor
+file. Calls :func:`mmzedo.core.zedo_lift` directly (the lifter's code path
+without the Runner); ``loop_time`` stays 1, so ``dt = 1 / steps``; the
+warm-up is a fifth of the steps.
+
+Prints a Markdown table (MPJPE / P-MPJPE in mm; mean bone length of the
+result over the ground truth's) and writes
+``work_dirs/step_rule_sweep.json``.
+
+    python tools/analysis/step_rule_sweep.py [--num-samples 256]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import pickle
+import sys
+
+import numpy as np
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+sys.path.insert(0, REPO)
+
+PRIOR = osp.join(REPO, 'checkpoints',
+                 'prior_mlp-512x2_subvp-t01_open-cmu.pth')
+ANCHORS = osp.join(REPO, 'checkpoints', 'anchors_open-cmu_S1.npz')
+SETTINGS = {
+    'gt2d': ('h36m-like', False),
+    'det2d': ('h36m-like', True),
+    'gt2d, phone-wide rig': ('phone-wide', False),
+    'gt2d, telephoto rig': ('telephoto', False),
+}
+#: (step rule, loop steps, initial-pose steps)
+RUNS = [('zedo-official', 1000, 500), ('zedo-official', 100, 50),
+        ('zedo-official', 50, 50), ('zedo-official', 25, 50),
+        ('zedo-official', 10, 50), ('zedo-relax', 100, 50),
+        ('zedo-relax', 50, 50), ('zedo-relax', 10, 50)]
+
+
+def load_test_split(rig, det, num, data_root):
+    """2D, confidences, intrinsics and root-relative 3D of ``num`` evenly
+    spaced samples of the open benchmark's test split."""
+    root = osp.join(data_root, rig)
+    ann = np.load(osp.join(root, 'annotation_body3d', 'fps10',
+                           'cmu_test.npz'))
+    with open(osp.join(root, 'annotation_body3d', 'cameras.pkl'), 'rb') as f:
+        cams = pickle.load(f)
+    idx = np.linspace(0, len(ann['imgname']) - 1, num).astype(int)
+    part = (np.load(osp.join(root, 'joint_2d_det_files', 'cmu_test.npy'))
+            if det else ann['part'])[idx]
+    f, c = [], []
+    for name in ann['imgname'][idx]:
+        # Human3.6M naming: S1/S1_Action.<camera>/S1_Action.<camera>_i.jpg
+        subject, folder = name.split('/')[:2]
+        cam = cams[(subject, folder.split('.')[-1])]
+        f.append(np.ravel(cam['f']))
+        c.append(np.ravel(cam['c']))
+    S = ann['S'][idx, :, :3]
+    return part[..., :2], part[..., 2], np.array(f), np.array(c), \
+        S - S[:, :1]
+
+
+def run(prior, anchors, data, rule, steps, init_steps):
+    import time
+
+    import torch
+    from mmpose.evaluation.functional import keypoint_mpjpe
+
+    from mmzedo.core import zedo_lift
+    from mmzedo.utils import bone_lengths
+    kp, conf, f, c, gt = data
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        out = zedo_lift(prior, kp, conf, f, c, anchors, step_mode=rule,
+                        steps=steps, warmup=steps // 5,
+                        init_steps=init_steps)
+    seconds = time.perf_counter() - t0
+    pred = out['pose'].cpu().numpy()
+    mask = np.ones(gt.shape[:2], dtype=bool)
+    return dict(
+        MPJPE=round(1000 * keypoint_mpjpe(pred, gt, mask), 1),
+        P_MPJPE=round(
+            1000 * keypoint_mpjpe(pred, gt, mask, alignment='procrustes'),
+            1),
+        scale=round(float((bone_lengths(pred).mean(1) /
+                           bone_lengths(gt).mean(1)).mean()), 3),
+        poses_per_second=round(len(gt) / seconds, 1))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--num-samples', type=int, default=256)
+    p.add_argument('--prior', default=PRIOR)
+    p.add_argument('--anchors', default=ANCHORS)
+    p.add_argument('--data-root',
+                   default=osp.join(REPO, 'data', 'open_h36m'))
+    p.add_argument('--out',
+                   default=osp.join(REPO, 'work_dirs', 'step_rule_sweep.json'))
+    args = p.parse_args(argv)
+    from mmzedo.core import ScorePrior
+    from mmzedo.core.anchors import load_anchors
+    prior = ScorePrior.from_checkpoint(args.prior)
+    anchors = load_anchors(args.anchors)['anchors'][:1]
+    results = {}
+    for setting, (rig, det) in SETTINGS.items():
+        data = load_test_split(rig, det, args.num_samples, args.data_root)
+        for rule, steps, init_steps in RUNS:
+            key = f'{rule} {steps}+{init_steps} | {setting}'
+            results[key] = run(prior, anchors, data, rule, steps, init_steps)
+            print(json.dumps({key: results[key]}), flush=True)
+    os.makedirs(osp.dirname(args.out), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(results, f, indent=2)
+    print('| step rule | loop + initial-pose steps | ' +
+          ' | '.join(SETTINGS) + ' |')
+    print('|---|---|' + '---:|' * len(SETTINGS))
+    for rule, steps, init_steps in RUNS:
+        cells = []
+        for setting in SETTINGS:
+            r = results[f'{rule} {steps}+{init_steps} | {setting}']
+            cells.append(f'{r["MPJPE"]} / {r["P_MPJPE"]} ({r["scale"]})')
+        print(f'| {rule} | {steps} + {init_steps} | ' + ' | '.join(cells) +
+              ' |')
+
+
+if __name__ == '__main__':
+    main()
