@@ -25,9 +25,11 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 def publish(config: str, checkpoint: str, out: str) -> str:
     from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
 
     import mmzedo  # noqa: F401 - weights_only-safe mmengine checkpoints
-    from mmzedo.core import PRIOR_FORMAT, check_train_t, state_dict_sha256
+    from mmzedo.core import PRIOR_FORMAT, state_dict_sha256
     from mmzedo.utils import JOINT_NAMES, ROOT_INDEX
     if osp.abspath(out) in (osp.abspath(config), osp.abspath(checkpoint)):
         raise ValueError(f'Refusing to overwrite an input with {out}.')
@@ -43,13 +45,9 @@ def publish(config: str, checkpoint: str, out: str) -> str:
     }
     if not state:
         raise KeyError(f'{checkpoint} has no "prior.*" weights.')
-    eps = float(m.get('eps', 1e-5))
-    prior_cfg = dict(
-        score_net=dict(m.score_net.to_dict()),
-        sde=dict(m.get('sde', dict(type='subVP')).to_dict()),
-        eps=eps,
-        step_mode=m.get('step_mode', 'sde'),
-        train_t=check_train_t(m.get('train_t'), eps, 1.0))
+    # The prior's own record of its settings, defaults and checks included.
+    init_default_scope(cfg.get('default_scope', 'mmpose'))
+    prior_cfg = MODELS.build(m).prior_cfg
     meta = dict(
         format=PRIOR_FORMAT,
         units='m',

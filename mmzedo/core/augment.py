@@ -13,6 +13,7 @@ mmzedo's ``RandomRotation3D`` / ``RandomBoneScale`` transforms:
   factors, keeping every bone's direction.
 - :func:`augment_poses`: the three in that order, from one settings dict.
 """
+from functools import lru_cache
 from typing import Optional, Sequence
 
 import torch
@@ -20,9 +21,7 @@ from torch import Tensor
 
 from mmzedo.utils.skeleton import FLIP_INDICES, PARENTS
 from .settings import merge_settings
-from .zedo import quaternion_to_matrix
-
-_AXES = {'x': 0, 'y': 1, 'z': 2}
+from .zedo import _AXES, _axis_quaternion, quaternion_to_matrix
 
 #: :func:`augment_poses`' settings and their defaults (the shipped recipe:
 #: flips and yaw rotations; bone scaling is off, see the README).
@@ -63,15 +62,12 @@ def rotation_matrices(n: int, x: Tensor, axis: str = 'y',
     """``n`` random rotations ``[n, 3, 3]`` (like ``x``): about one
     coordinate ``axis`` by an angle uniform in ``[-max_angle, max_angle]``
     degrees, or uniform over SO(3) for ``axis='full'``."""
-    if axis == 'full':
-        q = _randn((n, 4), x, generator)
-        q = q / q.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+    if axis == 'full':  # a normalised Gaussian 4-vector: uniform on SO(3)
+        q = _axis_quaternion(_randn((n, 4), x, generator), 'xyz')
     elif axis in _AXES:
-        angle = (2 * _rand((n, ), x, generator) - 1) * torch.deg2rad(
+        angle = (2 * _rand((n, 1), x, generator) - 1) * torch.deg2rad(
             x.new_tensor(max_angle))
-        q = torch.zeros(n, 4, device=x.device, dtype=x.dtype)
-        q[:, 0] = torch.cos(angle / 2)
-        q[:, 1 + _AXES[axis]] = torch.sin(angle / 2)
+        q = _axis_quaternion(angle, axis)
     else:
         raise ValueError(f'rotation axis must be x, y, z or full, got '
                          f'"{axis}".')
@@ -88,11 +84,13 @@ def rotate_poses(x: Tensor,
     return x @ R.transpose(1, 2)
 
 
-def _path_matrix(parents: Sequence[int], device, dtype) -> Tensor:
+@lru_cache(maxsize=None)
+def _path_matrix(parents: Sequence[int]) -> Tensor:
     """``M[j, k] = 1`` where the bone ending at joint ``k`` lies on the path
-    from the root to joint ``j`` (so ``pose = root + M @ bones``)."""
+    from the root to joint ``j`` (so ``pose = root + M @ bones``); built
+    once per skeleton (``parents`` a tuple)."""
     n = len(parents)
-    M = torch.zeros(n, n, device=device, dtype=dtype)
+    M = torch.zeros(n, n)
     for j in range(n):
         k = j
         while parents[k] >= 0:
@@ -126,7 +124,7 @@ def scale_bones(x: Tensor,
                          torch.ones_like(factor))
     par = torch.as_tensor(parents, device=x.device).clamp(min=0)
     bones = (x - x[:, par]) * factor[..., None]  # root's "bone" is zero
-    M = _path_matrix(parents, x.device, x.dtype)
+    M = _path_matrix(tuple(parents)).to(x.device, x.dtype)
     return x[:, :1] + M @ bones
 
 

@@ -61,11 +61,14 @@ def get_step_rule(name: str) -> StepRule:
     return STEP_RULES[name]
 
 
-def _score_terms(sde: SDE, x: Tensor, t: Tensor, noise_fn: NoiseFn):
-    """Drift ``f``, squared diffusion ``g^2`` (broadcast), and the score."""
+def _reverse_drift(sde: SDE, x: Tensor, t: Tensor, noise_fn: NoiseFn,
+                   score_weight: float):
+    """``f - w g^2 s`` (the reverse-time drift for ``w = 1``, the
+    probability-flow drift for ``w = 1/2``) and ``g^2`` (broadcast)."""
     drift, diffusion = sde.sde(x, t)
     score = -noise_fn(x, t) / _bcast(sde.marginal_std(t), x)
-    return drift, _bcast(diffusion**2, x), score
+    g2 = _bcast(diffusion**2, x)
+    return drift - score_weight * g2 * score, g2
 
 
 @register_step_rule('sde')
@@ -73,10 +76,10 @@ def euler_maruyama_step(sde: SDE, x: Tensor, t: Tensor, dt: float,
                         noise_fn: NoiseFn,
                         generator: Optional[torch.Generator] = None
                         ) -> Tensor:
-    drift, g2, score = _score_terms(sde, x, t, noise_fn)
+    drift, g2 = _reverse_drift(sde, x, t, noise_fn, 1.0)
     z = torch.randn(x.shape, generator=generator, device=x.device,
                     dtype=x.dtype)
-    return x - (drift - g2 * score) * dt + g2.sqrt() * math.sqrt(dt) * z
+    return x - drift * dt + g2.sqrt() * math.sqrt(dt) * z
 
 
 @register_step_rule('ode')
@@ -84,8 +87,7 @@ def probability_flow_step(sde: SDE, x: Tensor, t: Tensor, dt: float,
                           noise_fn: NoiseFn,
                           generator: Optional[torch.Generator] = None
                           ) -> Tensor:
-    drift, g2, score = _score_terms(sde, x, t, noise_fn)
-    return x - (drift - 0.5 * g2 * score) * dt
+    return x - _reverse_drift(sde, x, t, noise_fn, 0.5)[0] * dt
 
 
 @register_step_rule('zedo-official')
@@ -93,8 +95,8 @@ def zedo_official_step(sde: SDE, x: Tensor, t: Tensor, dt: float,
                        noise_fn: NoiseFn,
                        generator: Optional[torch.Generator] = None
                        ) -> Tensor:
-    drift, g2, score = _score_terms(sde, x, t, noise_fn)
-    return x - (drift - g2 * score) * dt
+    """The Euler-Maruyama step without its noise."""
+    return x - _reverse_drift(sde, x, t, noise_fn, 1.0)[0] * dt
 
 
 @register_step_rule('zedo-relax')

@@ -64,9 +64,10 @@ class PosePrior(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.prior = ScorePrior(MODELS.build(score_net), sde, eps, step_mode,
                                 train_t)
+        # Plain dicts: what tools/publish_prior.py stores (weights_only).
         self.prior_cfg = dict(
-            score_net=dict(score_net), sde=dict(sde), eps=eps,
-            step_mode=step_mode, train_t=self.prior.train_t)
+            score_net=dict(score_net), sde=dict(sde), eps=float(eps),
+            step_mode=step_mode, train_t=dict(self.prior.train_t))
         self.val_cfg = dict(
             t=0.05, steps=50, mode='ode', num_samples=64, sample_steps=200,
             sample_mode='sde', seed=0)
