@@ -14,19 +14,23 @@ from .score_prior import (PRIOR_FORMAT, TRAIN_T_DEFAULTS, ScorePrior,
 from .sde_lib import SDE, SubVPSDE, VESDE, VPSDE, build_sde
 from .steps import STEP_RULES, get_step_rule, register_step_rule
 from .zedo import (REFINE_DEFAULTS, ZEDO_DEFAULTS, ZeDOInputError,
-                   check_zedo_inputs, initial_pose_optimiser,
+                   check_zedo_inputs, initial_pose_optimiser, pose_validity,
                    quaternion_to_matrix, reprojection_error,
-                   resolve_zedo_cfg, zedo_lift, zedo_loop)
+                   resolve_zedo_cfg, score_result, zedo_lift, zedo_loop)
+from .focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
+from .sequence import WARM_START_DEFAULTS, zedo_lift_sequence
 
 __all__ = [
-    'AUGMENT_DEFAULTS', 'PRIOR_FORMAT', 'REFINE_DEFAULTS', 'SCORE_NETS', 'SDE',
-    'STEP_RULES', 'ScoreMLP', 'ScorePrior', 'SubVPSDE', 'TRAIN_T_DEFAULTS',
-    'VESDE', 'VPSDE', 'ZEDO_DEFAULTS', 'ZeDOInputError', 'augment_poses',
-    'build_score_net', 'build_sde', 'check_train_t', 'check_zedo_inputs',
-    'flip_poses', 'get_step_rule', 'initial_pose_optimiser', 'project',
-    'project_onto_rays', 'quaternion_to_matrix', 'ray_translation',
-    'register_step_rule', 'reprojection_error', 'resolve_augment_cfg',
-    'resolve_zedo_cfg', 'rotate_poses', 'rotation_matrices',
-    'sample_train_times', 'scale_bones', 'state_dict_sha256',
-    'timestep_embedding', 'unit_rays', 'zedo_lift', 'zedo_loop'
+    'AUGMENT_DEFAULTS', 'FOCAL_SEARCH_DEFAULTS', 'PRIOR_FORMAT',
+    'REFINE_DEFAULTS', 'SCORE_NETS', 'SDE', 'STEP_RULES', 'ScoreMLP',
+    'ScorePrior', 'SubVPSDE', 'TRAIN_T_DEFAULTS', 'VESDE', 'VPSDE',
+    'WARM_START_DEFAULTS', 'ZEDO_DEFAULTS', 'ZeDOInputError', 'augment_poses',
+    'build_score_net', 'build_sde', 'estimate_focal', 'check_train_t',
+    'check_zedo_inputs', 'flip_poses', 'get_step_rule',
+    'initial_pose_optimiser', 'pose_validity', 'project', 'project_onto_rays',
+    'quaternion_to_matrix', 'ray_translation', 'register_step_rule',
+    'reprojection_error', 'resolve_augment_cfg', 'resolve_zedo_cfg',
+    'rotate_poses', 'rotation_matrices', 'sample_train_times', 'scale_bones',
+    'score_result', 'state_dict_sha256', 'timestep_embedding', 'unit_rays',
+    'zedo_lift', 'zedo_lift_sequence', 'zedo_loop'
 ]

@@ -5,6 +5,8 @@ Shapes: ``N`` poses, ``J`` joints. ``uv`` are pixels, ``f``/``c`` are
 ``[N, 2]`` focal lengths and principal points, poses are camera-frame
 metres (x right, y down, z forward).
 """
+from typing import Optional
+
 import torch
 from torch import Tensor
 
@@ -23,9 +25,17 @@ def project(points: Tensor, f: Tensor, c: Tensor,
     return points[..., :2] / z * f[:, None] + c[:, None]
 
 
-def project_onto_rays(points: Tensor, rays: Tensor) -> Tensor:
-    """Closest point of each unit ray to each point: ``(X . r) r``."""
-    return (points * rays).sum(-1, keepdim=True).clamp(min=0) * rays
+def project_onto_rays(points: Tensor, rays: Tensor,
+                      weights: Optional[Tensor] = None) -> Tensor:
+    """Closest point of each unit ray to each point: ``(X . r) r``.
+
+    With ``weights`` [N, J], joints of weight 0 (missing in the 2D) keep
+    their position: their rays are meaningless.
+    """
+    proj = (points * rays).sum(-1, keepdim=True).clamp(min=0) * rays
+    if weights is None:
+        return proj
+    return torch.where(weights[..., None] > 0, proj, points)
 
 
 def ray_translation(pose: Tensor, rays: Tensor, weights: Tensor) -> Tensor:

@@ -11,6 +11,7 @@ Per 2D pose ``p`` (pixels, confidences ``w``) with intrinsics ``f, c``::
             t_i <- t_max + (t_min - t_max) i / (K - 1)        # 0.1 -> 0.01
             if i >= warmup: T <- argmin_T sum_j w_j d(P_j + T, ray_j)^2
             X <- project P + T onto the camera rays           # zero reproj.
+                 (joints of confidence 0 are left where they are)
             P <- X - T, made root-relative
             P <- one reverse step of the prior at t_i, dt = 1 / K
     energy_s <- reprojection error (px) + lambda * |predicted noise at t_e|
@@ -28,8 +29,10 @@ from torch import Tensor
 from .camera_geometry import (project, project_onto_rays, ray_translation,
                               unit_rays)
 from .settings import merge_settings
+from mmzedo.utils.skeleton import H36M_BONE_LENGTHS, PARENTS
 
 _AXES = {'x': 0, 'y': 1, 'z': 2}
+_MEAN_BONE_LENGTH = float(H36M_BONE_LENGTHS[1:].mean())
 
 #: The loop's settings (all configurable): the paper's, except 10x fewer
 #: steps. With the official step over the same pseudo-time (loop_time = 1,
@@ -55,7 +58,12 @@ ZEDO_DEFAULTS = dict(
     loop_time=1.0,
     energy_prior_weight=1.0,
     energy_t=0.05,
-    root_index=0)
+    root_index=0,
+    # Validity flag of each result (never silent garbage): the weighted
+    # reprojection error relative to the 2D pose's RMS spread, and the mean
+    # bone length relative to the Human3.6M skeleton's (H36M_BONE_LENGTHS).
+    valid_max_reprojection=0.15,
+    valid_bone_ratio=(0.6, 1.6))
 
 
 #: Refinement (ZeDORefineHook) starts from another lifter's pose: a shorter
@@ -228,6 +236,41 @@ def initial_pose_optimiser(anchors: Tensor,
         return anchors @ R.transpose(1, 2), T
 
 
+def bone_vectors(pose: Tensor, parents) -> Tensor:
+    """Bones [N, J-1, 3] (child minus parent; the root has none)."""
+    children = [j for j, p in enumerate(parents) if p >= 0]
+    return pose[:, children] - pose[:, [parents[j] for j in children]]
+
+
+def pose_validity(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
+                  f: Tensor, c: Tensor,
+                  cfg: Optional[dict] = None) -> Dict[str, Tensor]:
+    """Flag degenerate results: a pose collapsed towards a point, blown
+    up, behind the camera or far from its 2D.
+
+    Returns:
+        dict: ``valid`` (bool), ``reprojection_rel`` (weighted mean pixel
+        error over the 2D pose's weighted RMS spread), ``bone_ratio`` (mean
+        bone length over the Human3.6M skeleton's) and ``depth`` (root z),
+        each [N].
+    """
+    cfg = resolve_zedo_cfg(cfg)
+    w = weights / weights.sum(1, keepdim=True).clamp(min=1e-8)
+    mean = (w[..., None] * uv).sum(1, keepdim=True)
+    spread = (w * ((uv - mean)**2).sum(-1)).sum(1).sqrt()
+    rel = reprojection_error(pose, T, uv, weights, f, c) / spread.clamp(
+        min=1e-6)
+    ratio = bone_vectors(pose, PARENTS.tolist()).norm(dim=-1).mean(-1) / \
+        _MEAN_BONE_LENGTH
+    lo, hi = cfg['valid_bone_ratio']
+    depth = T[:, 2] + pose[:, cfg['root_index'], 2]
+    valid = ((rel <= cfg['valid_max_reprojection']) & (ratio >= lo)
+             & (ratio <= hi) & (depth > 0) & (spread > 1e-6)
+             & torch.isfinite(pose).flatten(1).all(1))
+    return dict(valid=valid, reprojection_rel=rel, bone_ratio=ratio,
+                depth=depth)
+
+
 def reprojection_error(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
                        f: Tensor, c: Tensor) -> Tensor:
     """Confidence-weighted mean pixel error [N] of ``pose + T``."""
@@ -279,7 +322,7 @@ def zedo_loop(prior,
         t = ts[i]
         if solve_translation and i >= warmup:
             T = ray_translation(pose, rays, weights)
-        x = project_onto_rays(pose + T[:, None], rays) - T[:, None]
+        x = project_onto_rays(pose + T[:, None], rays, weights) - T[:, None]
         x = x - x[:, root_index:root_index + 1]
         pose = prior.denoise_step(x, t, dt, step_mode)
         if progress is not None and (i + 1) % 50 == 0:
@@ -288,6 +331,25 @@ def zedo_loop(prior,
     # root-relative again, keeping pose + T unchanged.
     root = pose[:, root_index:root_index + 1]
     return pose - root, T + root[:, 0]
+
+
+def score_result(prior, pose: Tensor, T: Tensor, uv: Tensor,
+                 weights: Tensor, f: Tensor, c: Tensor,
+                 cfg: Optional[dict] = None) -> Dict[str, Tensor]:
+    """ZeDO's energy and :func:`pose_validity` of results [N].
+
+    ``energy = reprojection_error`` (px) ``+ energy_prior_weight *
+    score_norm``, where ``score_norm`` (implausibility under the prior) is
+    the RMS of the predicted noise at time ``energy_t``.
+    """
+    cfg = resolve_zedo_cfg(cfg)
+    reproj = reprojection_error(pose, T, uv, weights, f, c)
+    noise = prior.predicted_noise(pose, cfg['energy_t'])
+    score_norm = noise.flatten(1).norm(dim=1) / math.sqrt(pose[0].numel())
+    out = dict(reprojection_error=reproj, score_norm=score_norm,
+               energy=reproj + cfg['energy_prior_weight'] * score_norm)
+    out.update(pose_validity(pose, T, uv, weights, f, c, cfg))
+    return out
 
 
 @torch.no_grad()
@@ -314,7 +376,9 @@ def zedo_lift(prior,
         dict: ``pose`` [B, J, 3] (lowest-energy hypothesis, root-relative),
         ``translation`` [B, 3], ``hypotheses`` [B, S, J, 3],
         ``translations`` [B, S, 3], ``energy``, ``reprojection_error``
-        (px), ``score_norm`` [B, S] and ``choice`` [B].
+        (px), ``score_norm`` [B, S], ``choice`` [B] and the chosen pose's
+        :func:`pose_validity` (``valid``, ``reprojection_rel``,
+        ``bone_ratio``, ``depth``, [B]).
     """
     cfg = resolve_zedo_cfg(cfg)
     device = next(prior.parameters()).device
@@ -331,18 +395,12 @@ def zedo_lift(prior,
     pose, T = initial_pose_optimiser(init, uv, w, ff, cc, cfg)
     pose, T = zedo_loop(prior, pose, T, uv, w, ff, cc, cfg,
                         progress=progress)
-    reproj = reprojection_error(pose, T, uv, w, ff, cc)
-    # Implausibility under the prior: the RMS of the predicted noise (the
-    # score times the noise std) at time energy_t.
-    noise = prior.predicted_noise(pose, cfg['energy_t'])
-    score_norm = noise.flatten(1).norm(dim=1) / math.sqrt(pose[0].numel())
-    energy = reproj + cfg['energy_prior_weight'] * score_norm
+    scored = score_result(prior, pose, T, uv, w, ff, cc, cfg)
     out = dict(
         hypotheses=pose.reshape(b, s, j, 3),
         translations=T.reshape(b, s, 3),
-        reprojection_error=reproj.reshape(b, s),
-        score_norm=score_norm.reshape(b, s),
-        energy=energy.reshape(b, s))
+        **{k: scored.pop(k).reshape(b, s)
+           for k in ('reprojection_error', 'score_norm', 'energy')})
     if not all(torch.isfinite(v).all() for v in out.values()):
         raise FloatingPointError('ZeDO produced NaN/inf; check the inputs '
                                  '(units: pixels and metres) and the prior.')
@@ -352,4 +410,5 @@ def zedo_lift(prior,
         choice=choice,
         pose=out['hypotheses'][idx, choice],
         translation=out['translations'][idx, choice])
+    out.update({k: v.reshape(b, s)[idx, choice] for k, v in scored.items()})
     return out

@@ -1,0 +1,164 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""Lift 2D poses from the wild to 3D with ZeDO: mmpose inferencer
+predictions or a COCO keypoint file, known or estimated intrinsics, single
+images or tracked video frames (warm start).
+
+    python demo/zedo_lift_demo.py INPUT [--img-dir DIR]
+        [--focal F [F] [--center CX CY] | --camera-json FILE]
+        --out-dir DIR
+
+INPUT: a COCO keypoint file, an mmpose inferencer prediction file
+(``--pred-out-dir``: per image a list of people; per video a list of
+``{frame_id, instances}``) or a directory of prediction files. Without
+``--focal``/``--camera-json`` the focal length is estimated by the fit
+(principal point at the image centre) and reported.
+
+Writes ``OUT_DIR/predictions.json`` (per image and person: ``keypoints_3d``
+in Human3.6M-17 order, metres, camera frame including ``translation``; the
+2D used, confidences, focal length, validity flag, or why the person was
+skipped) and pictures in ``OUT_DIR/vis/`` (2D over the image next to the 3D
+poses, mmpose's ``Pose3dLocalVisualizer``; a contact sheet for a video).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
+sys.path.insert(0, REPO)
+
+DEFAULT_PRIOR = osp.join(REPO, 'checkpoints',
+                         'prior_mlp-512x2_subvp-t01_open-cmu.pth')
+ANCHOR_FILES = osp.join(REPO, 'checkpoints', 'anchors_open-cmu_S{}.npz')
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('input', help='COCO keypoint file, mmpose inferencer '
+                   'prediction file, or a directory of prediction files')
+    p.add_argument('--img-dir', help='images (optional: size, pictures)')
+    cam = p.add_mutually_exclusive_group()
+    cam.add_argument('--focal', type=float, nargs='+', metavar='F',
+                     help='focal length in pixels (one, or fx fy)')
+    cam.add_argument('--camera-json', help='{"f": .., "c": ..} or '
+                     '{image name: {"f": .., "c": ..}}')
+    p.add_argument('--center', type=float, nargs=2, metavar=('CX', 'CY'),
+                   help='principal point with --focal (default: the image '
+                   'centre)')
+    p.add_argument('--image-size', type=float, nargs=2, metavar=('W', 'H'),
+                   help='image size when neither the input nor --img-dir '
+                   'gives it')
+    p.add_argument('--layout', choices=('coco', 'h36m'),
+                   help='keypoint order of inferencer predictions '
+                   '(default coco; COCO files name theirs)')
+    p.add_argument('--out-dir', required=True)
+    p.add_argument('--prior', default=DEFAULT_PRIOR)
+    p.add_argument('--num-hypotheses', type=int, default=1, choices=(1, 10,
+                                                                     50))
+    p.add_argument('--anchors', help='anchor file (default: the bundled '
+                   'one for --num-hypotheses)')
+    p.add_argument('--min-joints', type=int, default=8,
+                   help='fewest confident Human3.6M joints to lift a person')
+    seq = p.add_mutually_exclusive_group()
+    seq.add_argument('--sequence', dest='sequence', action='store_true',
+                     default=None, help='track people over frames and '
+                     'warm-start each frame from the previous one')
+    seq.add_argument('--no-sequence', dest='sequence', action='store_false')
+    p.add_argument('--max-pictures', type=int, default=20)
+    p.add_argument('--strict', action='store_true',
+                   help='exit with an error if any lifted pose is flagged '
+                   'invalid')
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--no-progress', action='store_true')
+    args = p.parse_args(argv)
+    if args.center is not None and args.focal is None:
+        p.error('--center needs --focal')
+    if args.focal is not None and len(args.focal) > 2:
+        p.error('--focal takes one or two values')
+    if args.min_joints < 1 or args.min_joints > 17:
+        p.error('--min-joints must be in 1..17')
+    if args.max_pictures < 0:
+        p.error('--max-pictures must be >= 0')
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import torch
+
+    from mmzedo.apis.pose2d_inputs import find_image, load_pose2d
+    from mmzedo.apis.pose3d_pictures import (build_visualizer,
+                                             contact_sheet, draw_frame,
+                                             image_rgb)
+    from mmzedo.apis.wild_lifting import (lift_pose2d, load_camera_json,
+                                          parse_camera, predictions_dict,
+                                          write_json_atomic)
+    from mmzedo.core import ScorePrior
+    from mmzedo.core.anchors import load_anchors
+
+    data = load_pose2d(args.input, args.layout)
+    cameras = None
+    if args.camera_json:
+        cameras = load_camera_json(args.camera_json)
+    elif args.focal:
+        cameras = {None: parse_camera(
+            dict(f=args.focal, c=args.center), '--focal/--center')}
+    prior = ScorePrior.from_checkpoint(args.prior).to(args.device).eval()
+    anchor_file = args.anchors or ANCHOR_FILES.format(args.num_hypotheses)
+    anchors = load_anchors(anchor_file)['anchors']
+    if len(anchors) < args.num_hypotheses:
+        raise SystemExit(f'{anchor_file} holds {len(anchors)} anchors, '
+                         f'fewer than --num-hypotheses {args.num_hypotheses}')
+    anchors = anchors[:args.num_hypotheses]
+    with torch.no_grad():
+        result = lift_pose2d(
+            data, prior, anchors, cameras=cameras, img_dir=args.img_dir,
+            image_size=args.image_size, min_joints=args.min_joints,
+            sequence=args.sequence, progress=not args.no_progress)
+    meta = dict(input=osp.abspath(args.input), prior=args.prior,
+                anchors=anchor_file, layout_in=data['layout'])
+    os.makedirs(args.out_dir, exist_ok=True)
+    out_json = osp.join(args.out_dir, 'predictions.json')
+    if osp.abspath(out_json) == osp.abspath(args.input):
+        raise SystemExit(f'{out_json} is the input; choose another '
+                         '--out-dir')
+    write_json_atomic(predictions_dict(result, meta), out_json)
+    s = result['summary']
+    print(f'{s["people"]} people: {s["lifted"]} lifted ({s["valid"]} valid, '
+          f'{s["invalid"]} flagged invalid), {s["skipped"]} skipped '
+          '(too few joints).')
+    for fr in result['frames']:
+        if fr['focal'] is not None and fr['intrinsics'] == 'estimated' and (
+                not result['sequence'] or fr is result['frames'][0]):
+            print(f'{fr["image"]}: estimated focal length '
+                  f'{fr["focal"][0]:.0f} px')
+        for p in fr['people']:
+            if p['skipped']:
+                print(f'{fr["image"]} person {p["index"]}: skipped: '
+                      f'{p["skipped"]}')
+    if args.max_pictures:
+        vis_dir = osp.join(args.out_dir, 'vis')
+        os.makedirs(vis_dir, exist_ok=True)
+        vis = build_visualizer()
+        drawings = []
+        drawn = [fr for fr in result['frames']
+                 if any('keypoints_3d' in p for p in fr['people'])]
+        step = max(1, len(drawn) // args.max_pictures)
+        for fr in drawn[::step][:args.max_pictures]:
+            name = osp.splitext(osp.basename(str(fr['image'])))[0]
+            img = image_rgb(find_image(args.img_dir, fr['image']))
+            drawings.append(draw_frame(
+                fr, img, osp.join(vis_dir, f'{name}.jpg'), vis))
+        if result['sequence'] and drawings:
+            contact_sheet(drawings[:16],
+                          osp.join(args.out_dir, 'contact_sheet.jpg'))
+        print(f'pictures: {vis_dir}')
+    print(f'predictions: {out_json}')
+    if args.strict and s['invalid']:
+        raise SystemExit(f'{s["invalid"]} lifted poses are flagged invalid '
+                         '(--strict).')
+    return result
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,352 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""Lift 2D poses from the wild (:mod:`mmzedo.apis.pose2d_inputs`) to 3D with
+ZeDO: given or estimated intrinsics, single images or tracked video with a
+warm start, a validity flag on every person, ``predictions.json`` and
+pictures drawn with mmpose's ``Pose3dLocalVisualizer``."""
+import json
+import os
+import os.path as osp
+import tempfile
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from mmzedo.core import ZeDOInputError, zedo_lift
+from mmzedo.core.focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
+from mmzedo.core.sequence import zedo_lift_sequence
+from .pose2d_inputs import find_image, image_stem, to_h36m, track_people
+
+#: People need this many confident Human3.6M joints, including the pelvis
+#: and both hips (the initial pose fit aligns those), to be lifted.
+MIN_JOINTS = 8
+REQUIRED_JOINTS = (0, 1, 4)
+
+
+def parse_camera(cam: dict, where: str):
+    """``f`` [2] and ``c`` [2] (pixels) of a camera dict (``f``: one or two
+    focal lengths; ``c``: the principal point); errors name ``where``."""
+    if not isinstance(cam, dict) or 'f' not in cam:
+        raise ZeDOInputError(f'{where}: a camera needs "f" (pixels) and '
+                             'optionally "c".')
+    f = np.asarray(cam['f'], dtype=np.float64).reshape(-1)
+    if f.size == 1:
+        f = np.repeat(f, 2)
+    if f.size != 2 or not np.isfinite(f).all() or (f <= 0).any():
+        raise ZeDOInputError(f'{where}: focal length must be one or two '
+                             f'positive numbers (pixels), got {cam["f"]}.')
+    c = cam.get('c')
+    if c is not None:
+        c = np.asarray(c, dtype=np.float64).reshape(-1)
+        if c.size != 2 or not np.isfinite(c).all():
+            raise ZeDOInputError(f'{where}: principal point "c" must be two '
+                                 f'numbers (pixels), got {cam["c"]}.')
+    return f, c
+
+
+def load_camera_json(path: str) -> Dict:
+    """Cameras from a JSON file: one camera ``{"f": .., "c": ..}`` for every
+    image, or ``{image name: camera}``. Returns ``{name or None: (f, c)}``."""
+    try:
+        with open(path) as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as e:
+        raise ZeDOInputError(f'{path}: cannot read the camera JSON ({e}).')
+    if isinstance(data, dict) and 'f' in data:
+        return {None: parse_camera(data, path)}
+    if not isinstance(data, dict) or not data:
+        raise ZeDOInputError(f'{path}: expected a camera {{"f", "c"}} or '
+                             '{image name: camera}.')
+    return {k: parse_camera(v, f'{path}: "{k}"') for k, v in data.items()}
+
+
+def liftable(scores: np.ndarray, min_joints: int = MIN_JOINTS) -> List:
+    """Why each person [N, 17] cannot be lifted (None if it can)."""
+    out = []
+    for s in scores:
+        n = int((s > 0).sum())
+        missing = [j for j in REQUIRED_JOINTS if s[j] <= 0]
+        if n < min_joints:
+            out.append(f'only {n} of 17 joints have confidence > 0 '
+                       f'(need {min_joints})')
+        elif missing:
+            out.append('pelvis and both hips are needed to fit the initial '
+                       'pose')
+        else:
+            out.append(None)
+    return out
+
+
+def _image_size(frame, img_dir, image_size):
+    if frame.get('width') and frame.get('height'):
+        return float(frame['width']), float(frame['height'])
+    path = find_image(img_dir, frame['image'])
+    if path is not None:
+        from PIL import Image
+        with Image.open(path) as im:
+            return float(im.width), float(im.height)
+    if image_size is not None:
+        return tuple(float(v) for v in image_size)
+    return None
+
+
+def lift_pose2d(data: dict,
+                prior,
+                anchors: np.ndarray,
+                cameras: Optional[Dict] = None,
+                img_dir: Optional[str] = None,
+                image_size: Optional[Sequence[float]] = None,
+                min_joints: int = MIN_JOINTS,
+                sequence: Optional[bool] = None,
+                zedo_cfg: Optional[dict] = None,
+                focal_search: Optional[dict] = None,
+                progress: bool = True) -> dict:
+    """Lift every person of :func:`load_pose2d`'s ``data``.
+
+    Args:
+        data: Output of :func:`~mmzedo.apis.pose2d_inputs.load_pose2d`.
+        prior: A :class:`~mmzedo.core.ScorePrior`.
+        anchors: Anchor poses [S, 17, 3].
+        cameras: ``{image name or None: (f, c)}`` (``c`` may be None: the
+            image centre). None: estimate the focal length per image (per
+            video for sequences) with :func:`estimate_focal`.
+        img_dir: Where the images are (for their size and pictures).
+        image_size: (width, height) when neither the input nor an image
+            gives it.
+        min_joints: Fewest confident joints to lift a person.
+        sequence: Lift tracked people with a warm start
+            (:func:`zedo_lift_sequence`). Defaults to the input's kind.
+        zedo_cfg: Overrides of :data:`~mmzedo.core.ZEDO_DEFAULTS`.
+        focal_search: Overrides of ``FOCAL_SEARCH_DEFAULTS``.
+        progress: Show a progress bar.
+
+    Returns:
+        dict: ``frames`` (per frame: ``image``, ``frame_id``, ``width``,
+        ``height``, ``focal``, ``center``, ``intrinsics`` ('given' or
+        'estimated'), ``people``) and ``summary`` counts.
+    """
+    frames = data['frames']
+    sequence = data['is_video'] if sequence is None else sequence
+    zedo_cfg = dict(zedo_cfg or {})
+    people = []  # (frame index, instance index, kpts, scores)
+    for fi, frame in enumerate(frames):
+        frame['people'] = []
+        if not frame['instances']:
+            continue
+        kpts = np.stack([p['keypoints'] for p in frame['instances']])
+        scores = np.stack([p['scores'] for p in frame['instances']])
+        kpts, scores = to_h36m(kpts, scores, data['layout'])
+        reasons = liftable(scores, min_joints)
+        for k, (inst, kp, sc, why) in enumerate(
+                zip(frame['instances'], kpts, scores, reasons)):
+            rec = dict(index=k, track_id=inst.get('track_id'),
+                       keypoints_2d=kp, keypoint_scores=sc, valid=False,
+                       skipped=why)
+            frame['people'].append(rec)
+            if why is None:
+                people.append((fi, k))
+    _set_intrinsics(frames, cameras, img_dir, image_size)
+    if not people:
+        return _summary(frames, sequence)
+    if sequence:
+        track_people(frames)
+        for frame in frames:
+            for rec, inst in zip(frame['people'], frame['instances']):
+                rec['track_id'] = inst['track_id']
+    if cameras is None:
+        _estimate_focals(frames, people, prior, anchors, sequence, zedo_cfg,
+                         focal_search, progress)
+    bar = _bar(len(people), progress)
+    if sequence:
+        _lift_tracks(frames, people, prior, anchors, zedo_cfg, bar)
+    else:
+        kp, sc, f, c = _gather(frames, people)
+        out = zedo_lift(prior, kp, sc, f, c, anchors, **zedo_cfg)
+        _scatter(frames, people, {k: v.cpu().numpy() for k, v in out.items()})
+        if bar is not None:
+            bar.update(len(people))
+    return _summary(frames, sequence)
+
+
+def _bar(total, progress):
+    if not progress:
+        return None
+    from mmengine.utils import ProgressBar
+    return ProgressBar(total)
+
+
+def _set_intrinsics(frames, cameras, img_dir, image_size):
+    for frame in frames:
+        size = _image_size(frame, img_dir, image_size)
+        frame['width'], frame['height'] = size if size else (None, None)
+        frame['focal'] = frame['center'] = None
+        if cameras is None:
+            frame['intrinsics'] = 'estimated'
+            if size is None and any(p['skipped'] is None
+                                    for p in frame['people']):
+                raise ZeDOInputError(
+                    f'{frame["image"]}: unknown image size, so the '
+                    'intrinsics cannot be estimated: give --img-dir, '
+                    '--image-size, or --focal/--center or --camera-json.')
+            continue
+        frame['intrinsics'] = 'given'
+        cam = cameras.get(frame['image'], cameras.get(None))
+        if cam is None:
+            stem = image_stem(str(frame['image']))
+            cam = next((v for k, v in cameras.items()
+                        if k and image_stem(k) == stem), None)
+        if cam is None:
+            raise ZeDOInputError(f'No camera for image {frame["image"]} in '
+                                 'the camera JSON.')
+        f, c = cam
+        if c is None:
+            if size is None:
+                raise ZeDOInputError(
+                    f'{frame["image"]}: no principal point and unknown '
+                    'image size: give --center, --img-dir or --image-size.')
+            c = np.array(size) / 2
+        frame['focal'], frame['center'] = list(map(float, f)), list(
+            map(float, c))
+
+
+def _gather(frames, people):
+    kp = np.stack([frames[fi]['people'][k]['keypoints_2d']
+                   for fi, k in people])
+    sc = np.stack([frames[fi]['people'][k]['keypoint_scores']
+                   for fi, k in people])
+    f = np.array([frames[fi]['focal'] for fi, _ in people])
+    c = np.array([frames[fi]['center'] for fi, _ in people])
+    return kp, sc, f, c
+
+
+def _scatter(frames, people, out):
+    for n, (fi, k) in enumerate(people):
+        rec = frames[fi]['people'][k]
+        rec.update(
+            keypoints_3d=out['pose'][n] + out['translation'][n],
+            translation=out['translation'][n],
+            valid=bool(out['valid'][n]),
+            reprojection_rel=float(out['reprojection_rel'][n]),
+            bone_ratio=float(out['bone_ratio'][n]))
+
+
+def _estimate_focals(frames, people, prior, anchors, sequence, zedo_cfg,
+                     focal_search, progress, max_per_group=64):
+    """One focal length per image (per video for sequences), chosen by
+    :func:`estimate_focal` on (at most ``max_per_group`` of) its people."""
+    if sequence:
+        step = max(1, len(people) // max_per_group)
+        chosen = people[::step][:max_per_group]
+        groups = np.zeros(len(chosen), dtype=np.int64)
+    else:
+        chosen = people
+        groups = np.array([fi for fi, _ in chosen])
+    kp = np.stack([frames[fi]['people'][k]['keypoints_2d']
+                   for fi, k in chosen])
+    sc = np.stack([frames[fi]['people'][k]['keypoint_scores']
+                   for fi, k in chosen])
+    size = np.array([[frames[fi]['width'], frames[fi]['height']]
+                     for fi, _ in chosen])
+    num = dict(FOCAL_SEARCH_DEFAULTS, **(focal_search or {}))['focal_num']
+    bar = _bar(num, progress)
+    out = estimate_focal(
+        prior, kp, sc, size, anchors, groups=groups, search=focal_search,
+        progress=(lambda k: bar.update()) if bar else None,  # noqa: E731
+        **zedo_cfg)
+    f, c = out['f'].cpu().numpy(), out['c'].cpu().numpy()
+    by_frame = {fi: (f[n], c[n]) for n, (fi, _) in enumerate(chosen)}
+    for fi, frame in enumerate(frames):
+        if sequence and frame['width']:
+            ff, cc = f[0], np.array([frame['width'], frame['height']]) / 2
+        elif fi in by_frame:
+            ff, cc = by_frame[fi]
+        else:
+            continue
+        frame['focal'], frame['center'] = list(map(float, ff)), list(
+            map(float, cc))
+
+
+def _lift_tracks(frames, people, prior, anchors, zedo_cfg, bar):
+    """Warm-started lifting of each track's runs of consecutive liftable
+    frames."""
+    tracks = {}
+    for fi, k in people:
+        tracks.setdefault(frames[fi]['people'][k]['track_id'], []).append(
+            (fi, k))
+    for items in tracks.values():
+        runs, run = [], [items[0]]
+        for a in items[1:]:
+            if a[0] == run[-1][0] + 1:
+                run.append(a)
+            else:
+                runs.append(run)
+                run = [a]
+        runs.append(run)
+        for run in runs:
+            kp, sc, f, c = _gather(frames, run)
+            out = zedo_lift_sequence(prior, kp[None], sc[None], f[:1],
+                                     c[:1], anchors, cfg=zedo_cfg)
+            _scatter(frames, run,
+                     {k: v[0].cpu().numpy() for k, v in out.items()})
+            if bar is not None:
+                bar.update(len(run))
+
+
+def _summary(frames, sequence):
+    recs = [p for fr in frames for p in fr['people']]
+    return dict(
+        frames=frames,
+        sequence=bool(sequence),
+        summary=dict(
+            people=len(recs),
+            lifted=sum(p['skipped'] is None for p in recs),
+            skipped=sum(p['skipped'] is not None for p in recs),
+            valid=sum(bool(p['valid']) for p in recs),
+            invalid=sum(p['skipped'] is None and not p['valid']
+                        for p in recs)))
+
+
+def _jsonable(v):
+    if isinstance(v, np.ndarray):
+        return np.round(v, 5).tolist()
+    if isinstance(v, (np.floating, np.integer)):
+        return v.item()
+    if isinstance(v, torch.Tensor):
+        return _jsonable(v.cpu().numpy())
+    return v
+
+
+def predictions_dict(result: dict, meta: Optional[dict] = None) -> dict:
+    """The JSON-ready form of :func:`lift_pose2d`'s result."""
+    images = []
+    for fr in result['frames']:
+        people = []
+        for p in fr['people']:
+            people.append({k: _jsonable(v) for k, v in p.items()})
+        images.append(dict(
+            image=fr['image'], frame_id=fr['frame_id'], width=fr['width'],
+            height=fr['height'], focal_length=fr['focal'],
+            principal_point=fr['center'], intrinsics=fr['intrinsics'],
+            people=people))
+    return dict(
+        meta=dict(meta or {}, keypoint_layout='h36m-17', units='m',
+                  frame='camera (x right, y down, z forward); keypoints_3d '
+                  'include the translation'),
+        summary=result['summary'], sequence=result['sequence'],
+        images=images)
+
+
+def write_json_atomic(obj, path: str) -> None:
+    """Write JSON through a temporary file in the same directory, then
+    rename (no partial file is ever left at ``path``)."""
+    d = osp.dirname(osp.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'w') as fh:
+            json.dump(obj, fh, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise

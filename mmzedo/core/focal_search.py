@@ -1,0 +1,107 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""Unknown intrinsics: the focal length chosen by ZeDO's own fit (plain
+torch).
+
+With the principal point at the image centre, every candidate focal length
+``f_k`` (a geometric grid relative to the image's longer side) is tried with
+:func:`~mmzedo.core.zedo.zedo_lift`; the ZeDO energy (reprojection error +
+prior implausibility) is summed over the people that share a camera (one
+image, or one video), the grid minimum is refined by a parabola through its
+neighbours in ``log f``, and the poses are lifted once more at that focal
+length. A wrong focal length bends the rays so that no plausible pose fits
+them all, which is what the energy measures.
+"""
+import math
+from typing import Callable, Dict, Optional
+
+import torch
+from torch import Tensor
+
+from .settings import merge_settings
+from .zedo import zedo_lift
+
+#: Candidate focal lengths: ``focal_num`` values from ``focal_min`` to
+#: ``focal_max`` times the image's longer side (a 0.3x..4x range covers
+#: ~118 deg to ~14 deg horizontal fields of view), geometric.
+FOCAL_SEARCH_DEFAULTS = dict(focal_min=0.3, focal_max=4.0, focal_num=12)
+
+
+def _parabola_vertex(y0: float, y1: float, y2: float) -> float:
+    """Offset in (-1, 1) of the minimum of the parabola through
+    (-1, y0), (0, y1), (1, y2); 0 when it is not convex."""
+    curv = y0 - 2 * y1 + y2
+    if curv <= 0:
+        return 0.
+    return max(-1., min(1., 0.5 * (y0 - y2) / curv))
+
+
+@torch.no_grad()
+def estimate_focal(prior,
+                   keypoints: Tensor,
+                   scores: Tensor,
+                   image_size: Tensor,
+                   anchors: Tensor,
+                   groups: Optional[Tensor] = None,
+                   search: Optional[dict] = None,
+                   progress: Optional[Callable[[int], None]] = None,
+                   **cfg) -> Dict[str, Tensor]:
+    """Lift 2D poses whose intrinsics are unknown.
+
+    Args:
+        prior, keypoints, scores, anchors: As :func:`zedo_lift`.
+        image_size: Width and height [B, 2] (pixels); the principal point
+            is their centre.
+        groups: Camera index [B] of each sample (samples of one group share
+            the focal length). Defaults to one camera per sample.
+        search: Overrides of :data:`FOCAL_SEARCH_DEFAULTS`.
+        progress: Called with the candidate's index after each one.
+        **cfg: Overrides of :data:`~mmzedo.core.ZEDO_DEFAULTS`.
+
+    Returns:
+        dict: :func:`zedo_lift`'s outputs at the chosen focal length, plus
+        ``f`` and ``c`` [B, 2], ``focal_candidates`` [K] (relative to the
+        longer image side) and ``focal_energy`` [K, B] (the chosen
+        hypothesis's energy at each candidate).
+    """
+    search = merge_settings(FOCAL_SEARCH_DEFAULTS, search, 'focal search')
+    lo, hi, num = (search['focal_min'], search['focal_max'],
+                   search['focal_num'])
+    if not (0 < lo < hi and num >= 3):
+        raise ValueError('Focal search needs 0 < focal_min < focal_max and '
+                         f'focal_num >= 3, got {search}.')
+    size = torch.as_tensor(image_size, dtype=torch.float32)
+    b = len(keypoints)
+    if size.shape != (b, 2) or not torch.isfinite(size).all() or (
+            size <= 0).any():
+        raise ValueError(f'image_size must be positive [B={b}, 2] (width, '
+                         f'height in pixels), got {list(size.shape)}.')
+    groups = (torch.arange(b) if groups is None else torch.as_tensor(
+        groups, dtype=torch.long).reshape(b))
+    c = size / 2
+    side = size.max(1).values
+    ratios = torch.logspace(math.log10(lo), math.log10(hi), num)
+    energy = []
+    for k, r in enumerate(ratios):
+        f = (r * side)[:, None].expand(b, 2)
+        energy.append(
+            zedo_lift(prior, keypoints, scores, f, c, anchors,
+                      **cfg)['energy'].min(1).values.cpu())
+        if progress is not None:
+            progress(k)
+    energy = torch.stack(energy)  # [K, B]
+    log_ratio = torch.empty(b)
+    for g in groups.unique():
+        members = groups == g
+        curve = energy[:, members].sum(1)
+        k = int(curve.argmin())
+        step = math.log(ratios[1] / ratios[0])
+        offset = 0.
+        if 0 < k < num - 1:
+            offset = _parabola_vertex(*curve[k - 1:k + 2].tolist())
+        log_ratio[members] = math.log(ratios[k]) + offset * step
+    f = (log_ratio.exp() * side)[:, None].expand(b, 2).contiguous()
+    out = zedo_lift(prior, keypoints, scores, f, c, anchors, **cfg)
+    dev = out['pose'].device
+    out.update(f=f.to(dev), c=c.to(dev), focal_candidates=ratios,
+               focal_energy=energy)
+    return out

@@ -1,0 +1,203 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""In-the-wild lifting on the open benchmark's test split (S=1, bundled
+prior and anchor), two parts:
+
+1. **Unknown intrinsics**: per rig, MPJPE / P-MPJPE with the known ``K``
+   against the focal length estimated by the fit
+   (:func:`mmzedo.core.focal_search.estimate_focal`, principal point at the
+   image centre): per image (one person) and per camera (all of a camera's
+   samples share the focal length, as the frames of one video do), with
+   the median and 90th percentile of the relative focal-length error.
+2. **Sequences**: runs of consecutive test frames (10 fps) lifted frame by
+   frame against the warm start
+   (:func:`mmzedo.core.sequence.zedo_lift_sequence`): MPJPE, P-MPJPE, mean
+   joint acceleration (mm / frame^2, root-relative; the ground truth's in
+   brackets) and poses/s.
+
+Prints Markdown tables and writes ``work_dirs/in_the_wild_benchmark.json``.
+
+    python tools/analysis/in_the_wild_benchmark.py [--num-samples 256]
+        [--num-sequences 40] [--length 16]
+"""
+import argparse
+import collections
+import json
+import os
+import os.path as osp
+import pickle
+import sys
+import time
+
+import numpy as np
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+sys.path.insert(0, REPO)
+sys.path.insert(0, osp.dirname(__file__))
+
+from step_rule_sweep import ANCHORS, PRIOR, load_test_split  # noqa: E402
+
+RIGS = ('h36m-like', 'phone-wide', 'telephoto')
+
+
+def errors(pred, gt):
+    from mmpose.evaluation.functional import keypoint_mpjpe
+    pred, gt = pred.reshape(-1, 17, 3), gt.reshape(-1, 17, 3)
+    mask = np.ones(gt.shape[:2], dtype=bool)
+    return (round(1000 * keypoint_mpjpe(pred, gt, mask), 1),
+            round(1000 * keypoint_mpjpe(pred, gt, mask,
+                                        alignment='procrustes'), 1))
+
+
+def camera_ids(rig, num, data_root):
+    """Camera of each of ``num`` evenly spaced test samples, and sizes."""
+    root = osp.join(data_root, rig, 'annotation_body3d')
+    names = np.load(osp.join(root, 'fps10', 'cmu_test.npz'))['imgname']
+    with open(osp.join(root, 'cameras.pkl'), 'rb') as f:
+        cams = pickle.load(f)
+    idx = np.linspace(0, len(names) - 1, num).astype(int)
+    keys = [(n.split('/')[0], n.split('/')[1].split('.')[-1])
+            for n in names[idx]]
+    ids = {k: i for i, k in enumerate(sorted({k[1] for k in keys}))}
+    size = np.array([[cams[k]['w'], cams[k]['h']] for k in keys], float)
+    return np.array([ids[k[1]] for k in keys]), size
+
+
+def intrinsics_part(prior, anchors, args):
+    from mmzedo.core import zedo_lift
+    from mmzedo.core.focal_search import estimate_focal
+    rows = {}
+    for rig in RIGS:
+        kp, conf, f, c, gt = load_test_split(rig, False, args.num_samples,
+                                             args.data_root)
+        cam, size = camera_ids(rig, args.num_samples, args.data_root)
+        known = zedo_lift(prior, kp, conf, f, c, anchors)
+        row = dict(known=errors(known['pose'].numpy(), gt))
+        for name, groups in (('per image', None), ('per camera', cam)):
+            out = estimate_focal(prior, kp, conf, size, anchors,
+                                 groups=groups)
+            rel = np.abs(out['f'][:, 0].numpy() / f[:, 0] - 1)
+            row[name] = errors(out['pose'].numpy(), gt) + (
+                round(float(np.median(rel)), 3),
+                round(float(np.percentile(rel, 90)), 3))
+        rows[rig] = row
+        print(json.dumps({rig: row}), flush=True)
+    print('\n| rig | known K | per image: MPJPE / P-MPJPE, focal error '
+          'median (90th pct) | per camera: same |')
+    print('|---|---:|---:|---:|')
+    for rig, r in rows.items():
+        cells = [f'{r["known"][0]} / {r["known"][1]}']
+        for name in ('per image', 'per camera'):
+            m, p, med, p90 = r[name]
+            cells.append(f'{m} / {p}, {100 * med:.0f}% ({100 * p90:.0f}%)')
+        print(f'| {rig} | ' + ' | '.join(cells) + ' |')
+    return rows
+
+
+def test_sequences(rig, det, length, num, data_root):
+    """Runs of ``length`` consecutive test frames, evenly chosen."""
+    root = osp.join(data_root, rig)
+    ann = np.load(osp.join(root, 'annotation_body3d', 'fps10',
+                           'cmu_test.npz'))
+    with open(osp.join(root, 'annotation_body3d', 'cameras.pkl'), 'rb') as f:
+        cams = pickle.load(f)
+    part = (np.load(osp.join(root, 'joint_2d_det_files', 'cmu_test.npy'))
+            if det else ann['part'])
+    seqs = collections.defaultdict(list)
+    for i, name in enumerate(ann['imgname']):
+        stem, frame = name.rsplit('_', 1)
+        seqs[stem].append((int(osp.splitext(frame)[0]), i))
+    chunks = []
+    for items in seqs.values():
+        run = []
+        for frame, i in sorted(items):
+            run = run + [(frame, i)] if run and frame == run[-1][0] + 1 \
+                else [(frame, i)]
+            if len(run) == length:
+                chunks.append([i for _, i in run])
+                run = []
+    chunks = np.array(chunks[::max(1, len(chunks) // num)][:num])
+    f, c = [], []
+    for first in chunks[:, 0]:
+        subject, folder = ann['imgname'][first].split('/')[:2]
+        cam = cams[(subject, folder.split('.')[-1])]
+        f.append(np.ravel(cam['f']))
+        c.append(np.ravel(cam['c']))
+    S = ann['S'][chunks][..., :3]
+    return (part[chunks][..., :2], part[chunks][..., 2], np.array(f),
+            np.array(c), S - S[..., :1, :])
+
+
+def acceleration(poses):
+    """Mean joint acceleration (mm / frame^2) of [N, L, J, 3] poses."""
+    a = poses[:, 2:] - 2 * poses[:, 1:-1] + poses[:, :-2]
+    return round(1000 * float(np.linalg.norm(a, axis=-1).mean()), 1)
+
+
+def sequence_part(prior, anchors, args):
+    from mmzedo.core import zedo_lift
+    from mmzedo.core.sequence import zedo_lift_sequence
+    rows = {}
+    for setting, (rig, det) in {
+            'gt2d, h36m-like': ('h36m-like', False),
+            'gt2d, phone-wide': ('phone-wide', False),
+            'gt2d, telephoto': ('telephoto', False),
+            'det2d, h36m-like': ('h36m-like', True)
+    }.items():
+        kp, conf, f, c, gt = test_sequences(rig, det, args.length,
+                                            args.num_sequences,
+                                            args.data_root)
+        n, length = kp.shape[:2]
+        t0 = time.perf_counter()
+        per = zedo_lift(prior, kp.reshape(n * length, 17, 2),
+                        conf.reshape(n * length, 17),
+                        np.repeat(f, length, 0), np.repeat(c, length, 0),
+                        anchors)['pose'].numpy().reshape(n, length, 17, 3)
+        t1 = time.perf_counter()
+        warm = zedo_lift_sequence(prior, kp, conf, f, c,
+                                  anchors)['pose'].numpy()
+        t2 = time.perf_counter()
+        rows[setting] = dict(
+            sequences=[n, length],
+            gt_acceleration=acceleration(gt),
+            per_frame=errors(per, gt) + (acceleration(per),
+                                         round(n * length / (t1 - t0))),
+            warm_start=errors(warm, gt) + (acceleration(warm),
+                                           round(n * length / (t2 - t1))))
+        print(json.dumps({setting: rows[setting]}), flush=True)
+    print('\n| setting | per frame: MPJPE / P-MPJPE, accel., poses/s | '
+          'warm start: same | GT accel. |')
+    print('|---|---:|---:|---:|')
+    for setting, r in rows.items():
+        cells = [f'{m} / {p}, {a}, {s}'
+                 for m, p, a, s in (r['per_frame'], r['warm_start'])]
+        print(f'| {setting} | ' + ' | '.join(cells) +
+              f' | {r["gt_acceleration"]} |')
+    return rows
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--num-samples', type=int, default=256)
+    p.add_argument('--num-sequences', type=int, default=40)
+    p.add_argument('--length', type=int, default=16)
+    p.add_argument('--data-root',
+                   default=osp.join(REPO, 'data', 'open_h36m'))
+    p.add_argument('--out', default=osp.join(REPO, 'work_dirs',
+                                             'in_the_wild_benchmark.json'))
+    args = p.parse_args(argv)
+    import torch
+
+    from mmzedo.core import ScorePrior
+    from mmzedo.core.anchors import load_anchors
+    torch.set_grad_enabled(False)
+    prior = ScorePrior.from_checkpoint(PRIOR)
+    anchors = load_anchors(ANCHORS)['anchors'][:1]
+    results = dict(intrinsics=intrinsics_part(prior, anchors, args),
+                   sequences=sequence_part(prior, anchors, args))
+    os.makedirs(osp.dirname(args.out), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(results, f, indent=2)
+
+
+if __name__ == '__main__':
+    main()
