@@ -10,7 +10,6 @@ Writes ``anchors_<name>_S<k>.npz`` with ``anchors`` [k, 17, 3] (metres,
 camera frame, root-relative), ``joint_layout``, ``units``, ``source``.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -18,7 +17,10 @@ import numpy as np
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
-from mmzedo.core.anchors import build_anchor_files  # noqa: E402
+from mmzedo.core.anchors import (anchor_file_name,  # noqa: E402
+                                 build_anchor_files)
+from mmzedo.utils.safe_io import (check_file_name,  # noqa: E402
+                                  refuse_overwriting_inputs)
 
 
 def main(argv=None):
@@ -31,17 +33,40 @@ def main(argv=None):
                    help='sub-sample (evenly) to at most this many poses')
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args(argv)
-    S = np.load(args.ann_file)['S'][..., :3]
-    if S.shape[1:] != (17, 3):
-        raise ValueError(f'{args.ann_file}: S has shape {S.shape}; expected '
-                         '[N, 17, 3+] (Human3.6M layout).')
-    idx = np.linspace(0, len(S) - 1, min(len(S), args.max_poses)).astype(int)
-    os.makedirs(args.out_dir, exist_ok=True)
-    files = build_anchor_files(S[idx], args.nums, args.out_dir, args.name,
-                               source=osp.basename(args.ann_file),
-                               seed=args.seed)
+    try:
+        files = run(args)
+    except ValueError as e:  # a clear message, no traceback
+        raise SystemExit(f'build_anchors: error: {e}')
     for num, path in files.items():
         print(f'S={num}: {path}')
+
+
+def run(args):
+    if any(n < 1 for n in args.nums) or args.max_poses < 1:
+        raise ValueError(f'--nums ({args.nums}) and --max-poses '
+                         f'({args.max_poses}) must be >= 1.')
+    check_file_name(args.name, '--name')
+    try:
+        S = np.load(args.ann_file)['S']
+    except FileNotFoundError:
+        raise ValueError(f'{args.ann_file}: no such file.')
+    except Exception as e:  # noqa: BLE001 - zipfile/pickle/key errors
+        raise ValueError(f'{args.ann_file}: not an mmpose Human3.6M-format '
+                         f'annotation file with "S" ({type(e).__name__}: '
+                         f'{e}).')
+    if S.ndim != 3 or S.shape[1] != 17 or S.shape[2] < 3:
+        raise ValueError(f'{args.ann_file}: S has shape {list(S.shape)}; '
+                         'expected [N, 17, 3+] (Human3.6M layout).')
+    S = S[..., :3]
+    if not np.isfinite(S).all():
+        raise ValueError(f'{args.ann_file}: S contains NaN/inf.')
+    idx = np.linspace(0, len(S) - 1, min(len(S), args.max_poses)).astype(int)
+    outputs = [osp.join(args.out_dir, anchor_file_name(args.name, n))
+               for n in args.nums]
+    refuse_overwriting_inputs(outputs, [args.ann_file])
+    return build_anchor_files(S[idx], args.nums, args.out_dir, args.name,
+                              source=osp.basename(args.ann_file),
+                              seed=args.seed)
 
 
 if __name__ == '__main__':

@@ -13,10 +13,8 @@ training iteration and a SHA-256 of the weights that loading verifies.
     python tools/publish_prior.py CONFIG CHECKPOINT OUT.pth
 """
 import argparse
-import os
 import os.path as osp
 import sys
-import tempfile
 
 import torch
 
@@ -31,8 +29,8 @@ def publish(config: str, checkpoint: str, out: str) -> str:
     import mmzedo  # noqa: F401 - weights_only-safe mmengine checkpoints
     from mmzedo.core import PRIOR_FORMAT, state_dict_sha256
     from mmzedo.utils import JOINT_NAMES, ROOT_INDEX
-    if osp.abspath(out) in (osp.abspath(config), osp.abspath(checkpoint)):
-        raise ValueError(f'Refusing to overwrite an input with {out}.')
+    from mmzedo.utils.safe_io import atomic_path, refuse_overwriting_inputs
+    refuse_overwriting_inputs([out], [config, checkpoint])
     cfg = Config.fromfile(config)
     m = cfg.model
     if m.get('type') != 'PosePrior':
@@ -59,18 +57,10 @@ def publish(config: str, checkpoint: str, out: str) -> str:
         iter=int(ckpt.get('meta', {}).get('iter', -1)),
         torch=str(torch.__version__),
         sha256=state_dict_sha256(state))
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     # Atomic: a failed or interrupted run leaves no partial file.
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(osp.abspath(out)),
-                               suffix='.tmp')
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         torch.save(dict(state_dict=state, prior_cfg=prior_cfg, meta=meta),
                    tmp)
-        os.replace(tmp, out)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
     print(f'published {out} ({osp.getsize(out) / 1e6:.1f} MB, weights '
           f'sha256 {meta["sha256"][:8]}, iter {meta["iter"]}, train_t '
           f'{meta["train_t"]})')

@@ -62,6 +62,7 @@ test_evaluator = [
     dict(type='MPJPE', mode='n-mpjpe'),
     dict(type='MinMPJPE', mode='mpjpe'),
     dict(type='MinMPJPE', mode='p-mpjpe'),
+    dict(type='PoseValidity'),
 ]
 val_dataloader = test_dataloader
 val_evaluator = test_evaluator

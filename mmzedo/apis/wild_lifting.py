@@ -4,9 +4,6 @@ ZeDO: given or estimated intrinsics, single images or tracked video with a
 warm start, a validity flag on every person, ``predictions.json`` and
 pictures drawn with mmpose's ``Pose3dLocalVisualizer``."""
 import json
-import os
-import os.path as osp
-import tempfile
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -15,12 +12,16 @@ import torch
 from mmzedo.core import ZeDOInputError, zedo_lift
 from mmzedo.core.focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
 from mmzedo.core.sequence import zedo_lift_sequence
+from mmzedo.utils.safe_io import atomic_path
 from .pose2d_inputs import find_image, image_stem, to_h36m, track_people
 
 #: People need this many confident Human3.6M joints, including the pelvis
 #: and both hips (the initial pose fit aligns those), to be lifted.
 MIN_JOINTS = 8
 REQUIRED_JOINTS = (0, 1, 4)
+#: Tracks are warm-started in segments of at most this many frames, all
+#: segments at once (tools/analysis/in_the_wild_benchmark.py measures 16).
+SEGMENT_FRAMES = 16
 
 
 def parse_camera(cam: dict, where: str):
@@ -266,30 +267,40 @@ def _estimate_focals(frames, people, prior, anchors, sequence, zedo_cfg,
             map(float, cc))
 
 
-def _lift_tracks(frames, people, prior, anchors, zedo_cfg, bar):
+def _lift_tracks(frames, people, prior, anchors, zedo_cfg, bar,
+                 segment=SEGMENT_FRAMES):
     """Warm-started lifting of each track's runs of consecutive liftable
-    frames."""
+    frames, cut into segments of at most ``segment`` frames: segments of
+    equal length are lifted as one batch (each starts with a full lift),
+    which keeps the sequential part short."""
     tracks = {}
     for fi, k in people:
         tracks.setdefault(frames[fi]['people'][k]['track_id'], []).append(
             (fi, k))
+    pieces = []
     for items in tracks.values():
-        runs, run = [], [items[0]]
-        for a in items[1:]:
-            if a[0] == run[-1][0] + 1:
+        run = [items[0]]
+        for a in items[1:] + [None]:
+            if a is not None and a[0] == run[-1][0] + 1:
                 run.append(a)
-            else:
-                runs.append(run)
-                run = [a]
-        runs.append(run)
-        for run in runs:
-            kp, sc, f, c = _gather(frames, run)
-            out = zedo_lift_sequence(prior, kp[None], sc[None], f[:1],
-                                     c[:1], anchors, cfg=zedo_cfg)
-            _scatter(frames, run,
-                     {k: v[0].cpu().numpy() for k, v in out.items()})
+                continue
+            pieces += [run[i:i + segment] for i in range(0, len(run),
+                                                         segment)]
+            run = [a]
+    by_length = {}
+    for piece in pieces:
+        by_length.setdefault(len(piece), []).append(piece)
+    for group in by_length.values():
+        data = [_gather(frames, piece) for piece in group]
+        kp, sc = np.stack([d[0] for d in data]), np.stack([d[1] for d in data])
+        f = np.stack([d[2][0] for d in data])
+        c = np.stack([d[3][0] for d in data])
+        out = zedo_lift_sequence(prior, kp, sc, f, c, anchors, cfg=zedo_cfg)
+        out = {k: v.cpu().numpy() for k, v in out.items()}
+        for n, piece in enumerate(group):
+            _scatter(frames, piece, {k: v[n] for k, v in out.items()})
             if bar is not None:
-                bar.update(len(run))
+                bar.update(len(piece))
 
 
 def _summary(frames, sequence):
@@ -339,14 +350,6 @@ def predictions_dict(result: dict, meta: Optional[dict] = None) -> dict:
 def write_json_atomic(obj, path: str) -> None:
     """Write JSON through a temporary file in the same directory, then
     rename (no partial file is ever left at ``path``)."""
-    d = osp.dirname(osp.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as fh:
+    with atomic_path(path) as tmp:
+        with open(tmp, 'w') as fh:
             json.dump(obj, fh, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise

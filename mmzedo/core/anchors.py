@@ -6,6 +6,9 @@ from typing import Dict, Sequence
 
 import numpy as np
 
+from mmzedo.utils.safe_io import atomic_path, check_file_name
+from mmzedo.utils.skeleton import check_metres
+
 JOINT_LAYOUT = 'h36m-17'
 UNITS = 'm'
 
@@ -16,6 +19,8 @@ def kmeans_anchors(poses: np.ndarray, num: int, seed: int = 0,
     from sklearn.cluster import KMeans
     poses = np.asarray(poses, dtype=np.float64)
     rel = poses - poses[:, root_index:root_index + 1]
+    if not isinstance(num, (int, np.integer)) or num < 1:
+        raise ValueError(f'The number of anchors must be >= 1, got {num}.')
     if num > len(rel):
         raise ValueError(f'Asked for {num} anchors from {len(rel)} poses.')
     km = KMeans(n_clusters=num, n_init=4, random_state=seed)
@@ -29,6 +34,16 @@ def kmeans_anchors(poses: np.ndarray, num: int, seed: int = 0,
 
 def save_anchors(path: str, anchors: np.ndarray, source: str,
                  root_index: int = 0) -> None:
+    """Write an anchor file atomically (checked: finite, metres)."""
+    anchors = np.asarray(anchors, dtype=np.float32)
+    if not np.isfinite(anchors).all():
+        raise ValueError(f'{path}: anchors contain NaN/inf.')
+    check_metres(anchors, path)
+    with atomic_path(path, suffix='.npz') as tmp:
+        _write(tmp, anchors, source, root_index)
+
+
+def _write(path, anchors, source, root_index):
     np.savez(
         path,
         anchors=np.asarray(anchors, dtype=np.float32),
@@ -44,7 +59,12 @@ def load_anchors(path: str, num_joints: int = 17) -> Dict[str, np.ndarray]:
     if not osp.isfile(path):
         raise FileNotFoundError(f'Anchor file {path} does not exist; build '
                                 'one with tools/build_anchors.py.')
-    data = dict(np.load(path, allow_pickle=False))
+    try:
+        data = dict(np.load(path, allow_pickle=False))
+    except Exception as e:  # noqa: BLE001 - zipfile/pickle/OS errors
+        raise ValueError(
+            f'{path}: not a readable anchor file ({type(e).__name__}: {e}); '
+            'rebuild it with tools/build_anchors.py.')
     for key in ('anchors', 'joint_layout', 'units'):
         if key not in data:
             raise ValueError(f'{path}: not an mmzedo anchor file (no '
@@ -59,6 +79,12 @@ def load_anchors(path: str, num_joints: int = 17) -> Dict[str, np.ndarray]:
     if units != UNITS:
         raise ValueError(f'{path}: anchors are in "{units}", expected '
                          f'metres ("{UNITS}").')
+    if len(anchors) == 0:
+        raise ValueError(f'{path}: holds no anchors.')
+    if not np.isfinite(anchors).all():
+        raise ValueError(f'{path}: anchors contain NaN/inf.')
+    if num_joints == 17:
+        check_metres(anchors - anchors[:, :1], f'{path} (labelled metres)')
     return data
 
 
@@ -69,6 +95,8 @@ def anchor_file_name(name: str, num: int) -> str:
 def build_anchor_files(poses: np.ndarray, nums: Sequence[int],
                        out_dir: str, name: str, source: str,
                        seed: int = 0) -> Dict[int, str]:
+    check_file_name(name, 'anchor name')
+    check_metres(poses, source)
     out = {}
     for num in nums:
         path = osp.join(out_dir, anchor_file_name(name, num))

@@ -67,24 +67,25 @@ def zedo_lift_sequence(prior,
         check_zedo_inputs(keypoints[:, i], scores[:, i], f, c, anchors)
     first = zedo_lift(prior, keypoints[:, 0], scores[:, 0], f, c, anchors,
                       **(cfg or {}))
-    keys = ('energy', 'reprojection_error', 'score_norm', 'valid',
-            'reprojection_rel', 'bone_ratio', 'depth')
-    pick = (lambda v: v.gather(1, first['choice'][:, None])[:, 0]  # noqa
-            if v.dim() == 2 else v)
-    frames = [dict(pose=first['pose'], translation=first['translation'],
-                   **{k: pick(first[k]) for k in keys})]
+    poses, Ts = [first['pose']], [first['translation']]
     if progress is not None:
         progress(0)
     for i in range(1, length):
-        uv, w = keypoints[:, i], scores[:, i]
-        pose, T = zedo_loop(prior, frames[-1]['pose'],
-                            frames[-1]['translation'], uv, w, f, c, warm)
-        scored = score_result(prior, pose, T, uv, w, f, c, warm)
-        frames.append(dict(pose=pose, translation=T,
-                           **{k: scored[k] for k in keys}))
+        pose, T = zedo_loop(prior, poses[-1], Ts[-1], keypoints[:, i],
+                            scores[:, i], f, c, warm)
+        poses.append(pose)
+        Ts.append(T)
         if progress is not None:
             progress(i)
-    out = {k: torch.stack([fr[k] for fr in frames], 1) for k in frames[0]}
+    # Energies and validity of all frames in one batch.
+    pose, T = torch.stack(poses, 1), torch.stack(Ts, 1)
+    rep = (lambda v: v[:, None].expand(n, length, *v.shape[1:]).flatten(
+        0, 1))  # noqa: E731
+    scored = score_result(prior, pose.flatten(0, 1), T.flatten(0, 1),
+                          keypoints.flatten(0, 1), scores.flatten(0, 1),
+                          rep(f), rep(c), warm)
+    out = dict(pose=pose, translation=T,
+               **{k: v.reshape(n, length) for k, v in scored.items()})
     if not torch.isfinite(out['pose']).all():
         raise FloatingPointError('ZeDO produced NaN/inf on a sequence; '
                                  'check the inputs (pixels, metres).')

@@ -10,7 +10,7 @@ from mmpose.registry import DATASETS
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from mmzedo.utils.skeleton import bone_lengths
+from mmzedo.utils.skeleton import check_metres
 
 
 @DATASETS.register_module()
@@ -90,12 +90,7 @@ class PoseTargetDataset(Dataset):
                              f'NaN/inf (first: pose {int(bad.argmax())}).')
         poses = poses - poses[:, self.root_index:self.root_index + 1]
         if self.num_joints == 17:
-            # Units: a person's bones are centimetres to decimetres long.
-            mean_bone = float(np.median(bone_lengths(poses).mean(-1)))
-            if not 0.05 < mean_bone < 1.0:
-                raise ValueError(
-                    f'{name}: the median mean bone length is {mean_bone:.4g}'
-                    ' (expected ~0.27 m): 3D targets must be in metres.')
+            check_metres(poses, name)
         return poses
 
     def __len__(self) -> int:

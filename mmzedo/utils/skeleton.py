@@ -43,3 +43,23 @@ def bone_lengths(poses: np.ndarray) -> np.ndarray:
     poses = np.asarray(poses)
     bones = poses[..., 1:, :] - poses[..., PARENTS[1:], :]
     return np.linalg.norm(bones, axis=-1)
+
+
+def check_metres(poses: np.ndarray, what: str) -> float:
+    """Raise a ValueError naming ``what`` unless 17-joint poses
+    ``[..., 17, 3]`` are in metres (a person's mean bone length is
+    ~0.27 m: millimetres give ~270, centimetres ~27). Returns the median
+    mean bone length."""
+    poses = np.asarray(poses)
+    if poses.ndim < 2 or poses.shape[-2:] != (NUM_JOINTS, 3):
+        raise ValueError(f'{what}: poses must be [..., {NUM_JOINTS}, 3] '
+                         f'(Human3.6M layout), got {list(poses.shape)}.')
+    mean_bone = float(np.median(bone_lengths(poses).reshape(-1, 16).mean(-1)))
+    if not 0.05 < mean_bone < 1.0:
+        unit = ('millimetres' if 50 < mean_bone < 1000 else 'centimetres'
+                if 5 < mean_bone <= 50 else 'not metres')
+        raise ValueError(
+            f'{what}: the median mean bone length is {mean_bone:.4g} '
+            f'(expected ~0.27 m; these look like {unit}): 3D poses must be '
+            'in metres.')
+    return mean_bone

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmzedo.core import ZeDOInputError, zedo_lift
+from mmzedo.core import ZeDOInputError, initial_pose_optimiser, zedo_lift
 from mmzedo.core.anchors import load_anchors, save_anchors
 from ..conftest import REPO_ROOT, SHIPPED_PRIOR, anchor_file
 
@@ -61,9 +61,11 @@ def test_loop_lowers_mpjpe_well_below_the_anchor(open_benchmark,
     ])
     kpts, scores, f, c = zedo_inputs([d.metainfo for d in samples])
     anchors = torch.from_numpy(load_anchors(anchor_file(1))['anchors'])
-    start = zedo_lift(shipped_prior, kpts, scores, f, c, anchors, steps=0)
+    # the anchor after the initial pose fit, before the loop
+    start, _ = initial_pose_optimiser(anchors.repeat(len(kpts), 1, 1), kpts,
+                                      scores, f, c)
     final = zedo_lift(shipped_prior, kpts, scores, f, c, anchors)
-    e0 = _root_rel_error(start['pose'].numpy(), gt)
+    e0 = _root_rel_error(start.numpy(), gt)
     e1 = _root_rel_error(final['pose'].numpy(), gt)
     assert e1 < 0.6 * e0, (e0, e1)
     assert final['reprojection_error'].mean() < 5  # pixels
@@ -100,7 +102,10 @@ def test_lifter_clear_errors(open_benchmark, tmp_path):
     with pytest.raises(ZeDOInputError, match='NaN'):
         _lifter(steps=2, init_steps=2).predict([nan])
     bad = str(tmp_path / 'anchors_bad.npz')
-    save_anchors(bad, np.zeros((4, 16, 3)), source='test')
+    with pytest.raises(ValueError, match=r'\[\.\.\., 17, 3\]'):
+        save_anchors(bad, np.zeros((4, 16, 3)), source='test')
+    np.savez(bad, anchors=np.zeros((4, 16, 3), np.float32),
+             joint_layout='h36m-17', units='m')
     from mmpose.registry import MODELS
     with pytest.raises(ValueError, match='joint layout'):
         MODELS.build(dict(type='ZeDOLifter', prior_checkpoint=SHIPPED_PRIOR,

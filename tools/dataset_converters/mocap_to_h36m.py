@@ -42,11 +42,22 @@ def parse_args(argv=None):
                    help='do not write detector-like 2D')
     p.add_argument('--det-noise-scale', type=float, default=1.0)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--replace-cameras', action='store_true',
+                   help='allow other parameters for camera ids already in '
+                   'OUT_DIR/annotation_body3d/cameras.pkl (earlier '
+                   'annotation files there would point at the new ones)')
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    try:
+        run(args)
+    except (ValueError, FileNotFoundError) as e:  # clear message, no trace
+        raise SystemExit(f'mocap_to_h36m: error: {e}')
+
+
+def run(args):
     test_seqs = None
     if args.test_seqs:
         with open(args.test_seqs) as f:
@@ -64,7 +75,8 @@ def main(argv=None):
         area=args.area,
         detections=not args.no_detections,
         det_noise_scale=args.det_noise_scale,
-        seed=args.seed)
+        seed=args.seed,
+        replace_cameras=args.replace_cameras)
 
 
 if __name__ == '__main__':

@@ -16,8 +16,8 @@ The output is exactly what :class:`mmpose.datasets.Human36mDataset` reads
 
 Everything is deterministic given ``seed``.
 """
+import contextlib
 import json
-import os
 import os.path as osp
 import pickle
 import re
@@ -28,6 +28,9 @@ import numpy as np
 
 from mmzedo.utils.skeleton import (ANKLES, FLIP_INDICES, H36M_BONE_LENGTHS,
                                    NUM_JOINTS, PARENTS)
+from mmzedo.utils.safe_io import (atomic_path, check_file_name, check_number,
+                                  refuse_overwriting_inputs)
+
 from .io import MocapFormatError, check_world_joints, load_mocap
 from .rigs import build_rig, camera_to_pixel, world_to_camera
 
@@ -161,6 +164,34 @@ def _parse_split_spec(specs: Optional[Sequence[str]]) -> Dict[str, set]:
     return out
 
 
+def _same_camera(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(
+        np.array_equal(np.asarray(a[k]), np.asarray(b[k])) for k in a)
+
+
+def merge_cameras(path: str, cameras: dict, replace: bool = False) -> dict:
+    """``cameras`` plus those already in ``path`` (a ``cameras.pkl`` that
+    earlier runs' annotation files point at). A camera key present in both
+    with other parameters is an error unless ``replace``."""
+    if not osp.isfile(path):
+        return cameras
+    try:
+        with open(path, 'rb') as f:
+            old = pickle.load(f)
+        assert isinstance(old, dict)
+    except Exception as e:  # noqa: BLE001 - re-raised with context
+        raise ValueError(f'{path}: an existing cameras.pkl that cannot be '
+                         f'read ({e!r}); move it away first.')
+    clash = sorted(k for k in cameras
+                   if k in old and not _same_camera(old[k], cameras[k]))
+    if clash and not replace:
+        raise ValueError(
+            f'{path} already holds other parameters for cameras {clash[:4]}'
+            ' that earlier annotation files use; write to another '
+            '--out-dir, or pass replace_cameras=True (--replace-cameras).')
+    return dict(old, **cameras)
+
+
 def convert_mocap(inputs: Sequence[str],
                   out_dir: str,
                   name: str = 'mocap',
@@ -177,6 +208,7 @@ def convert_mocap(inputs: Sequence[str],
                   detections: bool = True,
                   det_noise_scale: float = 1.0,
                   seed: int = 0,
+                  replace_cameras: bool = False,
                   verbose: bool = True) -> dict:
     """Convert motion-capture files into mmpose's Human3.6M format.
 
@@ -204,10 +236,27 @@ def convert_mocap(inputs: Sequence[str],
         detections: Also write detector-like 2D.
         det_noise_scale: Multiplies the detector noise.
         seed: Random seed.
+        replace_cameras: Allow replacing cameras of the same id with other
+            parameters in an existing ``cameras.pkl`` (other cameras there
+            are always kept).
+
+    Outputs never replace an input, and are written atomically (all of
+    them are complete before any is renamed into place).
 
     Returns:
         dict: Summary written to ``meta.json``.
     """
+    check_file_name(name, 'name')
+    if fps is not None:
+        check_number(fps, 'fps', 0, exclusive=True)
+    check_number(body_scale_std, 'body_scale_std', 0)
+    check_number(det_noise_scale, 'det_noise_scale', 0)
+    check_number(max_travel, 'max_travel', 0, exclusive=True)
+    check_number(min_frames, 'min_frames', 1)
+    if len(area) != 2:
+        raise ValueError(f'area must be two sizes (m), got {area}.')
+    for a in area:
+        check_number(a, 'area', 0, exclusive=True)
     rng = np.random.default_rng(seed)
     cams = build_rig(rig)
     groups_for_test = _parse_split_spec(test_groups)
@@ -268,12 +317,14 @@ def convert_mocap(inputs: Sequence[str],
                          'pass fps= to sub-sample them to one rate.')
     k = out_fps.pop()
     ann_dir = osp.join(out_dir, 'annotation_body3d')
-    os.makedirs(osp.join(ann_dir, f'fps{k}'), exist_ok=True)
     summary = dict(
         name=name, rig=rig, fps=k, seed=seed, retarget=retarget,
         inputs=[osp.basename(p) for p in inputs],
         subjects={s: f'{src}:{g}' for (src, g), s in subjects.items()},
         dropped_out_of_view=n_dropped, total=n_total, files={})
+    # Everything is computed first, then written to temporary files that
+    # are renamed only once all of them are complete.
+    outputs = {}  # path -> (writer, payload)
     for split, rec in records.items():
         if not rec['S']:
             raise ValueError(f'The {split} split is empty: check the split '
@@ -283,29 +334,43 @@ def convert_mocap(inputs: Sequence[str],
         ones = np.ones(S.shape[:2] + (1, ))
         lo, hi = part.min(axis=1), part.max(axis=1)
         ann_file = osp.join(ann_dir, f'fps{k}', f'{name}_{split}.npz')
-        np.savez(
-            ann_file,
+        outputs[ann_file] = ('npz', dict(
             imgname=np.array(rec['imgname']),
             center=(lo + hi) / 2,
             scale=1.2 * (hi - lo).max(axis=1) / 200,
             part=np.concatenate([part, ones], axis=-1),
-            S=np.concatenate([S, ones], axis=-1))
+            S=np.concatenate([S, ones], axis=-1)))
         files = dict(annotation=osp.relpath(ann_file, out_dir), num=len(S))
         if detections:
-            det_dir = osp.join(out_dir, 'joint_2d_det_files')
-            os.makedirs(det_dir, exist_ok=True)
             det = simulate_detections(part, np.asarray(rec['video']), rng,
                                       noise_scale=det_noise_scale)
-            det_file = osp.join(det_dir, f'{name}_{split}.npy')
-            np.save(det_file, det.astype(np.float32))
+            det_file = osp.join(out_dir, 'joint_2d_det_files',
+                                f'{name}_{split}.npy')
+            outputs[det_file] = ('npy', det.astype(np.float32))
             files['detection'] = osp.relpath(det_file, out_dir)
         summary['files'][split] = files
+    cam_file = osp.join(ann_dir, 'cameras.pkl')
     cameras = {(subj, cam['id']): cam
                for subj in subjects.values() for cam in cams}
-    with open(osp.join(ann_dir, 'cameras.pkl'), 'wb') as f:
-        pickle.dump(cameras, f)
-    with open(osp.join(out_dir, 'meta.json'), 'w') as f:
-        json.dump(summary, f, indent=2)
+    outputs[cam_file] = ('pickle', merge_cameras(cam_file, cameras,
+                                                 replace_cameras))
+    outputs[osp.join(out_dir, 'meta.json')] = ('json', summary)
+    refuse_overwriting_inputs(outputs, inputs)
+    with contextlib.ExitStack() as stack:
+        for path, (kind, payload) in outputs.items():
+            tmp = stack.enter_context(
+                atomic_path(path, suffix='.npz' if kind == 'npz' else ''))
+            if kind == 'npz':
+                np.savez(tmp, **payload)
+            elif kind == 'npy':
+                with open(tmp, 'wb') as f:
+                    np.save(f, payload)
+            elif kind == 'pickle':
+                with open(tmp, 'wb') as f:
+                    pickle.dump(payload, f)
+            else:
+                with open(tmp, 'w') as f:
+                    json.dump(payload, f, indent=2)
     if verbose:
         files = summary['files']
         print(f'[mocap_to_h36m] {rig}: train {files["train"]["num"]}'

@@ -85,7 +85,14 @@ def load_mocap(path: str) -> Dict[str, np.ndarray]:
         raise MocapFormatError(
             f'{path}: seq_names/seq_groups must have one entry per sequence '
             f'({m}).')
-    fps = float(data['fps']) if 'fps' in data else 30.0
+    fps = np.asarray(data['fps'], dtype=object) if 'fps' in data else 30.0
+    try:
+        fps = float(np.asarray(fps, dtype=np.float64).reshape(()))
+    except (TypeError, ValueError):
+        fps = float('nan')
+    if not np.isfinite(fps) or fps <= 0:
+        raise MocapFormatError(f'{path}: fps must be finite and > 0, got '
+                               f'{data["fps"]}.')
     return dict(
         joints=joints,
         seq_lengths=seq_lengths,

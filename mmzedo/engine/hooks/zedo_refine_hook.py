@@ -44,6 +44,10 @@ class ZeDORefineHook(Hook):
     The 2D keypoints (pixels, confidences) and ``camera_param`` come from
     the data sample's metainfo when present, else from the test dataset's
     data info of the sample's ``id`` (mmpose lifter configs pack ``id``).
+    For multi-frame lifters (``seq_len > 1``) the 2D of mmpose's target
+    frame is used (the centre frame unless ``causal``; see
+    :func:`~mmzedo.models.pose_estimators.zedo_lifter.target_frame`). The
+    joint count is the prior's and the root is ``zedo_cfg.root_index``.
 
     Args:
         prior_checkpoint (str): A prior from ``tools/publish_prior.py``.
@@ -72,6 +76,7 @@ class ZeDORefineHook(Hook):
         self.resolve_rotation = resolve_rotation
         self.prefix = prefix
         self.prior = None
+        self._dataset = None
 
     # mmengine hook API
     def before_test(self, runner) -> None:
@@ -138,16 +143,31 @@ class ZeDORefineHook(Hook):
         if not samples:
             return samples
         device = next(self.prior.parameters()).device
-        preds = np.stack([
-            np.asarray(s.pred_instances.keypoints, np.float32).reshape(
-                -1, 17, 3)[-1] for s in samples
-        ])
-        root = preds[:, :1]
+        num_joints = self.prior.score_net.num_joints
+        r = self.zedo_cfg['root_index']
+        preds = []
+        for i, s in enumerate(samples):
+            kp = np.asarray(s.pred_instances.keypoints, np.float32)
+            if kp.size % (num_joints * 3):
+                raise ZeDOInputError(
+                    f'Sample {i}: the lifter predicted keypoints of shape '
+                    f'{list(kp.shape)}; the prior has {num_joints} joints.')
+            # mmpose's lifters predict the target frame (one instance).
+            preds.append(kp.reshape(-1, num_joints, 3)[-1])
+        preds = np.stack(preds)
+        bad = ~np.isfinite(preds).all(axis=(1, 2))
+        if bad.any():
+            ids = [samples[i].metainfo.get('id', i)
+                   for i in np.nonzero(bad)[0]]
+            raise ZeDOInputError(
+                f"The lifter's predictions contain NaN/inf (samples {ids[:10]}"
+                '); there is nothing to refine.')
+        root = preds[:, r:r + 1]
         pose = torch.from_numpy(preds - root).to(device)
-        uv, w, f, c = (
-            x.to(device)
-            for x in zedo_inputs([self._data_info(s) for s in samples]))
-        check_zedo_inputs(uv, w, f, c, pose[:1])
+        causal = getattr(self._dataset, 'causal', None)
+        uv, w, f, c = (x.to(device) for x in zedo_inputs(
+            [self._data_info(s) for s in samples], causal=causal))
+        check_zedo_inputs(uv, w, f, c, pose[:1], num_joints)
         if self.resolve_rotation:
             pose, T = initial_pose_optimiser(pose, uv, w, f, c,
                                              self.zedo_cfg)

@@ -1,8 +1,10 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
+import logging
 from typing import List, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
 from mmengine.utils import ProgressBar
@@ -13,15 +15,56 @@ from mmzedo.core.score_prior import ScorePrior
 from mmzedo.core.zedo import ZeDOInputError, resolve_zedo_cfg, zedo_lift
 
 
-def zedo_inputs(infos: Sequence[Mapping]):
+def target_frame(info: Mapping, num_frames: int,
+                 causal: Optional[bool] = None) -> int:
+    """Index of the frame that mmpose's lifting target belongs to, in a
+    sample of ``num_frames`` 2D frames: where ``target_img_path`` sits in
+    ``img_paths`` when the info has both; else mmpose's rule (the last
+    frame if ``causal``, else the centre one, ``num_frames // 2``)."""
+    if num_frames == 1:
+        return 0
+    target, paths = info.get('target_img_path'), info.get('img_paths')
+    if target is not None and paths is not None:
+        target = np.asarray(target).reshape(-1)
+        if len(target) != 1:
+            raise ZeDOInputError(
+                f'{len(target)} target frames (multiple_target): ZeDO lifts '
+                'one target frame per sample.')
+        paths = [str(p) for p in paths]
+        if str(target[0]) in paths:
+            return paths.index(str(target[0]))
+    if causal is None:
+        raise ZeDOInputError(
+            f'A sample has {num_frames} 2D frames but neither '
+            "'target_img_path' with 'img_paths' nor the dataset's 'causal' "
+            'setting says which one is the target.')
+    return num_frames - 1 if causal else num_frames // 2
+
+
+def _camera_vector(cam: Mapping, key: str, index: int) -> np.ndarray:
+    v = np.asarray(cam[key], dtype=np.float32).reshape(-1)
+    if key == 'f' and v.size == 1:
+        v = np.repeat(v, 2)  # one focal length for both axes
+    if v.size != 2:
+        raise ZeDOInputError(
+            f"Sample {index}: camera_param['{key}'] must hold 2 values "
+            f'(pixels; [2, 1] in mmpose), got shape {list(np.shape(cam[key]))}'
+            '.')
+    return v
+
+
+def zedo_inputs(infos: Sequence[Mapping], causal: Optional[bool] = None):
     """ZeDO's inputs from per-sample info mappings (a data sample's
     metainfo, or a dataset's data info) holding ``keypoints`` (pixels),
     ``keypoints_visible`` (confidences) and ``camera_param`` (``f``, ``c``
-    in pixels); the last frame is the target.
+    in pixels). Of a multi-frame sample, the target frame is used (see
+    :func:`target_frame`; ``causal`` is the dataset's setting).
 
     Returns:
         tuple: keypoints [B, J, 2], scores [B, J], f [B, 2], c [B, 2].
     """
+    if len(infos) == 0:
+        raise ZeDOInputError('Empty batch: no samples to lift.')
     kpts, scores, fs, cs = [], [], [], []
     for i, info in enumerate(infos):
         if 'keypoints' not in info or 'keypoints_visible' not in info:
@@ -38,10 +81,17 @@ def zedo_inputs(infos: Sequence[Mapping]):
                 'camera_param_file (with f and c in pixels).')
         k = np.asarray(info['keypoints'], dtype=np.float32)
         v = np.asarray(info['keypoints_visible'], dtype=np.float32)
-        kpts.append(k.reshape(-1, k.shape[-2], k.shape[-1])[-1])
-        scores.append(v.reshape(-1, v.shape[-1])[-1])
-        fs.append(np.asarray(cam['f'], dtype=np.float32).reshape(2))
-        cs.append(np.asarray(cam['c'], dtype=np.float32).reshape(2))
+        if k.ndim < 2 or k.shape[-1] != 2 or v.size * 2 != k.size:
+            raise ZeDOInputError(
+                f'Sample {i}: keypoints {list(k.shape)} and '
+                f'keypoints_visible {list(v.shape)} do not match '
+                '([..., J, 2] and [..., J]).')
+        k = k.reshape(-1, k.shape[-2], 2)
+        t = target_frame(info, len(k), causal)
+        kpts.append(k[t])
+        scores.append(v.reshape(len(k), -1)[t])
+        fs.append(_camera_vector(cam, 'f', i))
+        cs.append(_camera_vector(cam, 'c', i))
     try:
         return tuple(
             torch.from_numpy(np.stack(x)) for x in (kpts, scores, fs, cs))
@@ -64,7 +114,9 @@ class ZeDOLifter(BaseModel):
     ``target_root`` when present (as mmpose's lifting heads do), else plus
     ZeDO's own translation. ``pred_instances`` also carries
     ``hypotheses`` [S, 17, 3] (same frame), ``energy``,
-    ``reprojection_error``, ``score_norm`` [S] and ``translation`` [3].
+    ``reprojection_error``, ``score_norm`` [S], ``translation`` [3] and
+    the validity flag ``valid`` with ``reprojection_rel`` and
+    ``bone_ratio`` (see :func:`mmzedo.core.pose_validity`).
 
     Args:
         prior_checkpoint (str): A prior published by
@@ -77,6 +129,10 @@ class ZeDOLifter(BaseModel):
             steps, warmup, t_max, t_min, step_mode, energy_prior_weight).
         show_progress (bool): Progress bar over the loop steps of each
             batch. Defaults to True.
+        on_invalid (str): What to do when a lifted pose is flagged invalid
+            (``pred_instances.valid``, see :func:`mmzedo.core.pose_validity`):
+            ``'warn'`` (log a warning; default), ``'error'`` or
+            ``'ignore'``.
     """
 
     def __init__(self,
@@ -85,6 +141,7 @@ class ZeDOLifter(BaseModel):
                  num_hypotheses: Optional[int] = None,
                  zedo_cfg: Optional[dict] = None,
                  show_progress: bool = True,
+                 on_invalid: str = 'warn',
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(
@@ -106,6 +163,10 @@ class ZeDOLifter(BaseModel):
             'anchors', torch.from_numpy(a).float(), persistent=False)
         self.zedo_cfg = resolve_zedo_cfg(zedo_cfg)
         self.show_progress = show_progress
+        if on_invalid not in ('warn', 'error', 'ignore'):
+            raise ValueError("on_invalid must be 'warn', 'error' or "
+                             f"'ignore', got {on_invalid!r}.")
+        self.on_invalid = on_invalid
 
     def train(self, mode: bool = True):
         # The prior stays in eval mode (dropout off) whatever the runner does.
@@ -135,12 +196,24 @@ class ZeDOLifter(BaseModel):
 
     @torch.no_grad()
     def predict(self, data_samples: List) -> List:
-        out = self.lift(data_samples)
-        out = {k: v.cpu().numpy() for k, v in out.items()}
+        roots = []
         for i, d in enumerate(data_samples):
             root = d.metainfo.get('target_root')
-            offset = (np.asarray(root, dtype=np.float32).reshape(1, 3)
-                      if root is not None else out['translation'][i][None])
+            if root is not None:
+                root = np.asarray(root, dtype=np.float32)
+                if root.size != 3 or not np.isfinite(root).all():
+                    raise ZeDOInputError(
+                        f'Sample {i} (id {d.metainfo.get("id")}): '
+                        f'target_root must be 3 finite numbers (metres), '
+                        f'got {root.tolist()}.')
+                root = root.reshape(1, 3)
+            roots.append(root)
+        out = self.lift(data_samples)
+        out = {k: v.cpu().numpy() for k, v in out.items()}
+        self._report_invalid(data_samples, out['valid'])
+        for i, d in enumerate(data_samples):
+            root = roots[i]
+            offset = root if root is not None else out['translation'][i][None]
             d.pred_instances = InstanceData(
                 keypoints=(out['pose'][i] + offset)[None],
                 keypoint_scores=np.ones((1, out['pose'].shape[1]),
@@ -149,5 +222,21 @@ class ZeDOLifter(BaseModel):
                 energy=out['energy'][i][None],
                 reprojection_error=out['reprojection_error'][i][None],
                 score_norm=out['score_norm'][i][None],
-                translation=out['translation'][i][None])
+                translation=out['translation'][i][None],
+                valid=out['valid'][i][None],
+                reprojection_rel=out['reprojection_rel'][i][None],
+                bone_ratio=out['bone_ratio'][i][None])
         return data_samples
+
+    def _report_invalid(self, data_samples: List, valid: np.ndarray):
+        if valid.all() or self.on_invalid == 'ignore':
+            return
+        ids = [data_samples[i].metainfo.get('id', i)
+               for i in np.nonzero(~valid)[0]]
+        msg = (f'ZeDO: {len(ids)} of {len(valid)} lifted poses are flagged '
+               f'invalid (samples {ids[:10]}): collapsed or blown-up '
+               'bones, far from their 2D, or behind the camera; see '
+               "pred_instances.valid and the PoseValidity metric.")
+        if self.on_invalid == 'error':
+            raise ZeDOInputError(msg + " (on_invalid='error')")
+        print_log(msg, logger='current', level=logging.WARNING)
