@@ -96,6 +96,11 @@ def main(argv=None):
     from mmzedo.core import ScorePrior
     from mmzedo.core.anchors import load_anchors
 
+    out_json = osp.join(args.out_dir, 'predictions.json')
+    if osp.exists(args.input) and osp.exists(out_json) and osp.samefile(
+            out_json, args.input):
+        raise SystemExit(f'{out_json} is the input; choose another '
+                         '--out-dir')
     data = load_pose2d(args.input, args.layout)
     cameras = None
     if args.camera_json:
@@ -117,11 +122,6 @@ def main(argv=None):
             sequence=args.sequence, progress=not args.no_progress)
     meta = dict(input=osp.abspath(args.input), prior=args.prior,
                 anchors=anchor_file, layout_in=data['layout'])
-    os.makedirs(args.out_dir, exist_ok=True)
-    out_json = osp.join(args.out_dir, 'predictions.json')
-    if osp.abspath(out_json) == osp.abspath(args.input):
-        raise SystemExit(f'{out_json} is the input; choose another '
-                         '--out-dir')
     write_json_atomic(predictions_dict(result, meta), out_json)
     s = result['summary']
     print(f'{s["people"]} people: {s["lifted"]} lifted ({s["valid"]} valid, '

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Copyright (c) OpenMMLab. All rights reserved. (mmpose's, unchanged)
+# Copyright (c) OpenMMLab. All rights reserved. (mmpose's, moved from the
+# deprecated torch.distributed.launch to torchrun; on a machine without
+# CUDA, tools/test.py runs the processes on CPU with the gloo backend.)
 
 CONFIG=$1
 CHECKPOINT=$2
@@ -8,9 +10,10 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+PYTHON=${PYTHON:-python}
 
 PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-python -m torch.distributed.launch \
+$PYTHON -m torch.distributed.run \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \

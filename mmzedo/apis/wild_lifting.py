@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from mmzedo.core import ZeDOInputError, zedo_lift
+from mmzedo.core.zedo import check_in_image
 from mmzedo.core.focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
 from mmzedo.core.sequence import zedo_lift_sequence
 from mmzedo.utils.safe_io import atomic_path
@@ -147,6 +148,14 @@ def lift_pose2d(data: dict,
             if why is None:
                 people.append((fi, k))
     _set_intrinsics(frames, cameras, img_dir, image_size)
+    for fi, k in people:
+        fr = frames[fi]
+        if fr['width'] and fr['center'] is not None:
+            rec = fr['people'][k]
+            check_in_image(rec['keypoints_2d'], rec['keypoint_scores'],
+                           np.asarray(fr['center']),
+                           (fr['width'], fr['height']),
+                           f'{fr["image"]} person {k}')
     if not people:
         return _summary(frames, sequence)
     if sequence:

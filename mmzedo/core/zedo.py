@@ -23,6 +23,7 @@ the loops.
 import math
 from typing import Callable, Dict, Optional
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -30,7 +31,7 @@ from .camera_geometry import (project, project_onto_rays, ray_translation,
                               unit_rays)
 from .settings import merge_settings
 from .steps import get_step_rule
-from mmzedo.utils.skeleton import H36M_BONE_LENGTHS, PARENTS
+from mmzedo.utils.skeleton import H36M_BONE_LENGTHS, PARENTS, check_metres
 
 _AXES = {'x': 0, 'y': 1, 'z': 2}
 _MEAN_BONE_LENGTH = float(H36M_BONE_LENGTHS[1:].mean())
@@ -64,7 +65,10 @@ ZEDO_DEFAULTS = dict(
     # reprojection error relative to the 2D pose's RMS spread, and the mean
     # bone length relative to the Human3.6M skeleton's (H36M_BONE_LENGTHS).
     valid_max_reprojection=0.15,
-    valid_bone_ratio=(0.6, 1.6))
+    valid_bone_ratio=(0.6, 1.6),
+    # ... and at least this many joints with confidence > 0: fewer leave
+    # the pose to the prior (plausible, but not the person's).
+    valid_min_joints=6)
 
 
 #: Refinement (ZeDORefineHook) starts from another lifter's pose: a shorter
@@ -102,7 +106,7 @@ def check_zedo_cfg(cfg: dict) -> None:
     def is_int(v):
         return isinstance(v, int) and not isinstance(v, bool)
 
-    for name in ('steps', 'init_steps', 'warmup'):
+    for name in ('steps', 'init_steps', 'warmup', 'valid_min_joints'):
         low = 1 if name == 'steps' else 0
         if not is_int(cfg[name]) or cfg[name] < low:
             bad(name, f'must be an integer >= {low}')
@@ -161,6 +165,11 @@ def check_zedo_inputs(keypoints: Tensor, scores: Tensor, f: Tensor,
         raise ZeDOInputError(
             f'All keypoint confidences are zero for samples '
             f'{zero.tolist()[:10]}: nothing to fit.')
+    few = ((scores > 0).sum(1) < 2).nonzero().flatten()
+    if len(few):
+        raise ZeDOInputError(
+            f'Samples {few.tolist()[:10]} have a single joint with '
+            'confidence > 0: a pose cannot be fitted to one point.')
     for name, v in (('f', f), ('c', c)):
         if v.shape != (keypoints.shape[0], 2):
             raise ZeDOInputError(
@@ -180,7 +189,34 @@ def check_zedo_inputs(keypoints: Tensor, scores: Tensor, f: Tensor,
                              'one starting pose per hypothesis.')
     if not torch.isfinite(anchors).all():
         raise ZeDOInputError('Anchor poses contain NaN/inf.')
+    if num_joints == 17:
+        try:
+            check_metres(anchors.detach().cpu().numpy(), 'Anchor poses')
+        except ValueError as e:
+            raise ZeDOInputError(str(e))
     check_2d_units(keypoints, scores, f)
+
+
+def check_in_image(keypoints, scores, c, size, where: str) -> None:
+    """Raise :class:`ZeDOInputError` when the principal point ``c`` lies
+    outside the image (``size`` = width, height; e.g. ``f`` and ``c``
+    swapped) or the confident 2D keypoints' centre lies further than half
+    an image outside it (wrong image, or unnormalised offsets)."""
+    w, h = size
+    if not (np.isfinite(keypoints).all() and np.isfinite(c).all()):
+        return  # check_zedo_inputs names NaN/inf
+    if not (0 <= c[0] <= w and 0 <= c[1] <= h):
+        raise ZeDOInputError(
+            f'{where}: principal point {c.tolist()} lies outside the '
+            f'{w:g}x{h:g} image: are f and c swapped, or not in pixels?')
+    vis = keypoints[scores > 0]
+    if len(vis):
+        cx, cy = vis.mean(0)
+        if not (-w / 2 <= cx <= 1.5 * w and -h / 2 <= cy <= 1.5 * h):
+            raise ZeDOInputError(
+                f'{where}: the 2D keypoints are centred at '
+                f'({cx:.0f}, {cy:.0f}) px, far outside the {w:g}x{h:g} '
+                'image.')
 
 
 def _weighted_spread(uv: Tensor, weights: Tensor) -> Tensor:
@@ -358,7 +394,8 @@ def pose_validity(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
                   f: Tensor, c: Tensor,
                   cfg: Optional[dict] = None) -> Dict[str, Tensor]:
     """Flag degenerate results: a pose collapsed towards a point, blown
-    up, behind the camera or far from its 2D.
+    up, behind the camera, far from its 2D, or fitted to fewer than
+    ``valid_min_joints`` confident joints.
 
     Returns:
         dict: ``valid`` (bool), ``reprojection_rel`` (weighted mean pixel
@@ -376,6 +413,7 @@ def pose_validity(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
     depth = T[:, 2] + pose[:, cfg['root_index'], 2]
     valid = ((rel <= cfg['valid_max_reprojection']) & (ratio >= lo)
              & (ratio <= hi) & (depth > 0) & (spread > 1e-6)
+             & ((weights > 0).sum(1) >= cfg['valid_min_joints'])
              & torch.isfinite(pose).flatten(1).all(1))
     return dict(valid=valid, reprojection_rel=rel, bone_ratio=ratio,
                 depth=depth)

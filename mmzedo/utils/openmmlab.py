@@ -17,9 +17,63 @@ def run_mmpose_tool(name: str) -> None:
     import mmpose
 
     import mmzedo  # noqa: F401 - registers modules, fixes torch.load
+    distributed_without_gpu_shim()
     path = osp.join(osp.dirname(mmpose.__file__), '.mim', 'tools', name)
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'mmpose {mmpose.__version__} does not ship tools/{name} '
             f'(looked for {path}).')
     runpy.run_path(path, run_name='__main__')
+
+
+def distributed_without_gpu_shim() -> None:
+    """Let mmengine's ``pytorch`` launcher run on CPU-only machines, and
+    let models without trainable parameters run distributed.
+
+    mmengine 0.10.7 calls ``torch.cuda.set_device`` in its ``pytorch``
+    launcher and wraps models in ``DistributedDataParallel`` with
+    ``device_ids=[LOCAL_RANK]``, so ``torchrun ... --launcher pytorch`` dies
+    on a machine without CUDA. Where CUDA is absent (and only there), this
+    makes the launcher skip ``set_device``, turns the default ``nccl``
+    backend into ``gloo``, and wraps CPU models without ``device_ids``.
+    On every machine, a model with no trainable parameters (ZeDO's lifter
+    is zero-shot) is not wrapped: ``DistributedDataParallel`` refuses such
+    models, and there are no gradients to synchronise.
+    """
+    import torch
+    from mmengine.runner import runner as runner_module
+    if getattr(runner_module, '_mmzedo_shim', False):
+        return
+    runner_module._mmzedo_shim = True
+    cpu_only = not torch.cuda.is_available()
+    init_dist = runner_module.init_dist
+
+    def cpu_init_dist(launcher, backend='nccl', **kwargs):
+        if backend == 'nccl':
+            backend = 'gloo'
+        set_device = torch.cuda.set_device
+        torch.cuda.set_device = lambda *args, **kw: None
+        try:
+            init_dist(launcher, backend=backend, **kwargs)
+        finally:
+            torch.cuda.set_device = set_device
+
+    if cpu_only:
+        runner_module.init_dist = cpu_init_dist
+    wrap_model = runner_module.Runner.wrap_model
+
+    def wrap(self, model_wrapper_cfg, model):
+        if self.distributed and model_wrapper_cfg is None:
+            if not any(p.requires_grad for p in model.parameters()):
+                from mmengine.device import get_device
+                return model.to(get_device())
+            if cpu_only:
+                model_wrapper_cfg = dict(
+                    type='MMDistributedDataParallel',
+                    device_ids=None,  # a CPU module
+                    broadcast_buffers=False,
+                    find_unused_parameters=self.cfg.get(
+                        'find_unused_parameters', False))
+        return wrap_model(self, model_wrapper_cfg, model)
+
+    runner_module.Runner.wrap_model = wrap

@@ -56,10 +56,11 @@ def check_metres(poses: np.ndarray, what: str) -> float:
                          f'(Human3.6M layout), got {list(poses.shape)}.')
     mean_bone = float(np.median(bone_lengths(poses).reshape(-1, 16).mean(-1)))
     if not 0.05 < mean_bone < 1.0:
-        unit = ('millimetres' if 50 < mean_bone < 1000 else 'centimetres'
-                if 5 < mean_bone <= 50 else 'not metres')
+        unit = ('these look like millimetres' if 50 < mean_bone < 1000 else
+                'these look like centimetres' if 5 < mean_bone <= 50 else
+                'collapsed or not a human skeleton' if mean_bone <= 0.05
+                else 'not a human scale')
         raise ValueError(
             f'{what}: the median mean bone length is {mean_bone:.4g} '
-            f'(expected ~0.27 m; these look like {unit}): 3D poses must be '
-            'in metres.')
+            f'(expected ~0.27 m; {unit}): 3D poses must be in metres.')
     return mean_bone

@@ -189,7 +189,7 @@ def merge_cameras(path: str, cameras: dict, replace: bool = False) -> dict:
             f'{path} already holds other parameters for cameras {clash[:4]}'
             ' that earlier annotation files use; write to another '
             '--out-dir, or pass replace_cameras=True (--replace-cameras).')
-    return dict(old, **cameras)
+    return {**old, **cameras}
 
 
 def convert_mocap(inputs: Sequence[str],

@@ -12,7 +12,8 @@ from mmpose.registry import MODELS
 
 from mmzedo.core.anchors import load_anchors
 from mmzedo.core.score_prior import ScorePrior
-from mmzedo.core.zedo import ZeDOInputError, resolve_zedo_cfg, zedo_lift
+from mmzedo.core.zedo import (ZeDOInputError, check_in_image,
+                              resolve_zedo_cfg, zedo_lift)
 
 
 def target_frame(info: Mapping, num_frames: int,
@@ -92,6 +93,9 @@ def zedo_inputs(infos: Sequence[Mapping], causal: Optional[bool] = None):
         scores.append(v.reshape(len(k), -1)[t])
         fs.append(_camera_vector(cam, 'f', i))
         cs.append(_camera_vector(cam, 'c', i))
+        if cam.get('w') is not None and cam.get('h') is not None:
+            check_in_image(kpts[-1], scores[-1], cs[-1],
+                           (float(cam['w']), float(cam['h'])), f'Sample {i}')
     try:
         return tuple(
             torch.from_numpy(np.stack(x)) for x in (kpts, scores, fs, cs))

@@ -1,0 +1,635 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""What bad input gets: the project's bad-input suite.
+
+Each case is an input a careless user could give a public entry point
+(the converter, build_anchors, anchor and prior files, ZeDO's settings and
+inputs, the lifter, the refine hook, the in-the-wild demo). Every case
+asserts a clear error that names the problem (and the file, where there is
+one), or a result that is flagged invalid; none may crash deep inside a
+library or give silent bad output, and no input file is ever changed.
+"""
+import json
+import os
+import os.path as osp
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from mmzedo.core import ScorePrior, ZeDOInputError, zedo_lift
+from mmzedo.core.anchors import load_anchors, save_anchors
+
+from .conftest import MOCAP_DIR, REPO_ROOT, SHIPPED_PRIOR, anchor_file
+
+CONVERTER = osp.join(REPO_ROOT, 'tools', 'dataset_converters',
+                     'mocap_to_h36m.py')
+FIXTURES = osp.join(REPO_ROOT, 'tests', 'data', 'mmpose-fixtures')
+
+
+def _sha(path):
+    import hashlib
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def _tree(root):
+    return sorted(
+        osp.relpath(osp.join(d, f), root) for d, _, fs in os.walk(root)
+        for f in fs)
+
+
+# ---------------------------------------------------------------- data ----
+@pytest.fixture(scope='module')
+def small_mocap(tmp_path_factory):
+    """Two short real CMU sequences (one train, one test) as a mocap file."""
+    d = np.load(osp.join(MOCAP_DIR, 'cmu_c2s.npz'))
+    lengths = d['seq_lengths'][:2]
+    path = tmp_path_factory.mktemp('mocap') / 'small.npz'
+    np.savez(path, joints=d['joints'][:lengths.sum()], seq_lengths=lengths,
+             seq_names=np.array(['walk_a', 'walk_b']),
+             seq_groups=np.array(['train', 'test']), fps=d['fps'])
+    return str(path)
+
+
+def _tool(path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(path))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _convert(args):
+    _tool(CONVERTER).main([str(a) for a in args])
+
+
+def _converter_args(mocap, out, *extra):
+    return [mocap, '--out-dir', out, '--name', 'x', '--test-groups', 'test',
+            '--fps', '10', *extra]
+
+
+def test_converter_never_overwrites_its_input(small_mocap, tmp_path):
+    out = tmp_path / 'root'
+    target = out / 'annotation_body3d' / 'fps10' / 'x_train.npz'
+    target.parent.mkdir(parents=True)
+    target.write_bytes(open(small_mocap, 'rb').read())
+    before = _sha(target)
+    with pytest.raises(SystemExit, match='Refusing to overwrite the input'):
+        _convert(_converter_args(target, out))
+    assert _sha(target) == before
+    assert _tree(out) == ['annotation_body3d/fps10/x_train.npz']
+
+
+def test_converter_input_linked_from_an_output_path(small_mocap, tmp_path):
+    out = tmp_path / 'root'
+    link = out / 'annotation_body3d' / 'fps10' / 'x_test.npz'
+    link.parent.mkdir(parents=True)
+    os.symlink(small_mocap, link)
+    before = _sha(small_mocap)
+    with pytest.raises(SystemExit, match='Refusing to overwrite'):
+        _convert(_converter_args(small_mocap, out))
+    assert _sha(small_mocap) == before
+
+
+@pytest.mark.parametrize('name', ['../escape', 'a/b', '', '.hidden', '..'])
+def test_converter_refuses_names_that_escape(small_mocap, tmp_path, name):
+    out = tmp_path / 'root'
+    args = _converter_args(small_mocap, out)
+    args[args.index('--name') + 1] = name
+    with pytest.raises(SystemExit, match='plain file-name stem'):
+        _convert(args)
+    assert not out.exists() and _tree(tmp_path) == []
+
+
+@pytest.mark.parametrize('fps', ['0', '-30', 'nan', 'inf'])
+def test_converter_fps_option(small_mocap, tmp_path, fps):
+    args = _converter_args(small_mocap, tmp_path / 'root')
+    args[args.index('--fps') + 1] = fps
+    with pytest.raises(SystemExit, match='fps must be finite'):
+        _convert(args)
+    assert not (tmp_path / 'root').exists()
+
+
+@pytest.mark.parametrize('fps', [0., np.nan, -5., np.array([30., 60.])])
+def test_converter_fps_in_the_file(small_mocap, tmp_path, fps):
+    d = dict(np.load(small_mocap))
+    d['fps'] = fps
+    bad = tmp_path / 'bad_fps.npz'
+    np.savez(bad, **d)
+    with pytest.raises(SystemExit, match='bad_fps.npz: fps must be finite'):
+        _convert(_converter_args(bad, tmp_path / 'root'))
+
+
+@pytest.mark.parametrize('option, value, match', [
+    ('--body-scale-std', '-1', 'body_scale_std'),
+    ('--det-noise-scale', 'nan', 'det_noise_scale'),
+    ('--area', '0', 'area'),
+])
+def test_converter_numeric_options(small_mocap, tmp_path, option, value,
+                                   match):
+    extra = [option, value] + (['1'] if option == '--area' else [])
+    with pytest.raises(SystemExit, match=match):
+        _convert(_converter_args(small_mocap, tmp_path / 'root', *extra))
+
+
+def test_converter_keeps_earlier_cameras_and_refuses_conflicts(
+        small_mocap, tmp_path):
+    out = tmp_path / 'root'
+    _convert(_converter_args(small_mocap, out, '--rig', 'h36m-like'))
+    cam_file = out / 'annotation_body3d' / 'cameras.pkl'
+    first = pickle.load(open(cam_file, 'rb'))
+    # another rig into the same directory: both rigs' cameras are kept, so
+    # the first run's annotation files still find theirs
+    args = _converter_args(small_mocap, out, '--rig', 'telephoto')
+    args[args.index('--name') + 1] = 'y'
+    _convert(args)
+    both = pickle.load(open(cam_file, 'rb'))
+    assert set(first) < set(both)
+    ann = np.load(out / 'annotation_body3d' / 'fps10' / 'x_train.npz')
+    for name in ann['imgname'][:50]:
+        subj, folder = name.split('/')[:2]
+        assert (subj, folder.split('.')[-1]) in both
+    # other parameters for an existing camera id: refused, file unchanged
+    key = next(iter(first))
+    tampered = dict(both)
+    tampered[key] = dict(first[key], f=first[key]['f'] * 2)
+    pickle.dump(tampered, open(cam_file, 'wb'))
+    before = _sha(cam_file)
+    with pytest.raises(SystemExit, match='already holds other parameters'):
+        _convert(_converter_args(small_mocap, out, '--rig', 'h36m-like'))
+    assert _sha(cam_file) == before
+    _convert(_converter_args(small_mocap, out, '--rig', 'h36m-like',
+                             '--replace-cameras'))
+    assert pickle.load(open(cam_file, 'rb'))[key]['f'][0] == first[key]['f'][0]
+
+
+def test_converter_unreadable_existing_cameras(small_mocap, tmp_path):
+    cam_file = tmp_path / 'root' / 'annotation_body3d' / 'cameras.pkl'
+    cam_file.parent.mkdir(parents=True)
+    cam_file.write_text('not a pickle')
+    with pytest.raises(SystemExit, match='cameras.pkl.*cannot be read'):
+        _convert(_converter_args(small_mocap, tmp_path / 'root'))
+
+
+def test_converter_failure_leaves_no_partial_files(small_mocap, tmp_path,
+                                                   monkeypatch):
+    from mmzedo.datasets.mocap import convert
+
+    def broken_dump(*args, **kwargs):
+        raise OSError('disk full')
+
+    monkeypatch.setattr(convert.pickle, 'dump', broken_dump)
+    out = tmp_path / 'root'
+    with pytest.raises(OSError, match='disk full'):
+        convert.convert_mocap([small_mocap], str(out), name='x',
+                              test_groups=['test'], fps=10, verbose=False)
+    assert [p for p in _tree(out) if not p.endswith('/')] == []
+
+
+# ------------------------------------------------------ build_anchors ----
+def _build_anchors(args):
+    _tool(osp.join(REPO_ROOT, 'tools', 'build_anchors.py')).main(
+        [str(a) for a in args])
+
+
+@pytest.fixture(scope='module')
+def train_ann(open_benchmark):
+    root, _ = open_benchmark
+    return osp.join(root, 'h36m-like', 'annotation_body3d', 'fps10',
+                    'cmu_train.npz')
+
+
+def test_build_anchors_never_overwrites_its_input(train_ann, tmp_path):
+    src = tmp_path / 'anchors_x_S1.npz'
+    src.write_bytes(open(train_ann, 'rb').read())
+    before = _sha(src)
+    with pytest.raises(SystemExit, match='Refusing to overwrite'):
+        _build_anchors([src, '--nums', 1, '--name', 'x', '--out-dir',
+                        tmp_path])
+    assert _sha(src) == before
+
+
+def test_build_anchors_millimetres(train_ann, tmp_path):
+    d = dict(np.load(train_ann))
+    d['S'] = d['S'] * np.array([1000, 1000, 1000, 1])
+    mm = tmp_path / 'mm.npz'
+    np.savez(mm, **d)
+    with pytest.raises(SystemExit, match='look like millimetres'):
+        _build_anchors([mm, '--nums', 1, '--name', 'x', '--out-dir',
+                        tmp_path / 'out'])
+    assert not (tmp_path / 'out').exists()
+
+
+@pytest.mark.parametrize('args, match', [
+    (['--name', '../x'], 'plain file-name stem'),
+    (['--name', 'x', '--nums', '0'], 'must be >= 1'),
+    (['--name', 'x', '--max-poses', '0'], 'must be >= 1'),
+])
+def test_build_anchors_options(train_ann, tmp_path, args, match):
+    with pytest.raises(SystemExit, match=match):
+        _build_anchors([train_ann, '--out-dir', tmp_path / 'out', *args])
+    assert not (tmp_path / 'out').exists()
+
+
+@pytest.mark.parametrize('content, match', [
+    (b'', 'not an mmpose Human3.6M-format annotation file'),
+    (b'hello, I am text\n', 'not an mmpose Human3.6M-format'),
+    (bytes(np.random.default_rng(0).integers(0, 256, 4096, np.uint8)),
+     'not an mmpose Human3.6M-format'),
+])
+def test_build_anchors_bad_annotation_files(tmp_path, content, match):
+    bad = tmp_path / 'ann.npz'
+    bad.write_bytes(content)
+    with pytest.raises(SystemExit, match=match) as e:
+        _build_anchors([bad, '--name', 'x', '--out-dir', tmp_path / 'out'])
+    assert str(bad) in str(e.value)
+
+
+@pytest.mark.parametrize('S, match', [
+    (np.zeros((10, 16, 4)), r'S has shape \[10, 16, 4\]'),
+    (np.full((10, 17, 4), np.nan), 'NaN'),
+])
+def test_build_anchors_bad_poses(tmp_path, S, match):
+    bad = tmp_path / 'ann.npz'
+    np.savez(bad, S=S)
+    with pytest.raises(SystemExit, match=match):
+        _build_anchors([bad, '--name', 'x', '--out-dir', tmp_path / 'out'])
+
+
+# -------------------------------------------- anchor and prior files ----
+def _truncated(path, tmp_path):
+    data = open(path, 'rb').read()
+    bad = tmp_path / ('cut' + osp.splitext(path)[1])
+    bad.write_bytes(data[:len(data) // 2])
+    return bad
+
+
+@pytest.mark.parametrize('kind', ['empty', 'truncated', 'text', 'random'])
+def test_bad_anchor_files_name_the_file(tmp_path, kind):
+    bad = tmp_path / 'anchors.npz'
+    if kind == 'truncated':
+        bad = _truncated(anchor_file(10), tmp_path)
+    else:
+        bad.write_bytes({'empty': b'', 'text': b'anchors!\n',
+                         'random': os.urandom(2048)}[kind])
+    with pytest.raises(ValueError, match='not a readable anchor file') as e:
+        load_anchors(str(bad))
+    assert str(bad) in str(e.value)
+
+
+@pytest.mark.parametrize('anchors, match', [
+    (np.load(anchor_file(1))['anchors'] * 1000, 'look like millimetres'),
+    (np.zeros((1, 17, 3), np.float32), 'collapsed'),
+    (np.zeros((0, 17, 3), np.float32), 'holds no anchors'),
+    (np.full((1, 17, 3), np.nan, np.float32), 'NaN'),
+])
+def test_anchor_contents_labelled_as_metres(tmp_path, anchors, match):
+    bad = tmp_path / 'anchors.npz'
+    np.savez(bad, anchors=anchors, joint_layout='h36m-17', units='m')
+    with pytest.raises(ValueError, match=match):
+        load_anchors(str(bad))
+    with pytest.raises(ValueError):
+        save_anchors(str(tmp_path / 'out.npz'), anchors, source='test')
+    assert not (tmp_path / 'out.npz').exists()
+
+
+@pytest.mark.parametrize('kind', ['empty', 'truncated', 'text', 'random'])
+def test_bad_prior_files_name_the_file(tmp_path, kind):
+    bad = tmp_path / 'prior.pth'
+    if kind == 'truncated':
+        bad = _truncated(SHIPPED_PRIOR, tmp_path)
+    else:
+        bad.write_bytes({'empty': b'', 'text': b'a prior\n',
+                         'random': os.urandom(4096)}[kind])
+    with pytest.raises((ValueError, KeyError)) as e:
+        ScorePrior.from_checkpoint(str(bad))
+    assert str(bad) in str(e.value)
+
+
+# ------------------------------------------------------ ZeDO settings ----
+@pytest.fixture(scope='module')
+def real_2d(open_benchmark):
+    import sys
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
+    from step_rule_sweep import load_test_split
+    root, _ = open_benchmark
+    kp, conf, f, c, gt = load_test_split('h36m-like', False, 6, root)
+    return (torch.tensor(kp, dtype=torch.float32),
+            torch.tensor(conf, dtype=torch.float32),
+            torch.tensor(f, dtype=torch.float32),
+            torch.tensor(c, dtype=torch.float32), gt)
+
+
+@pytest.fixture(scope='module')
+def anchors1():
+    return torch.from_numpy(load_anchors(anchor_file(1))['anchors'])
+
+
+FAST = dict(steps=5, init_steps=5, warmup=1)
+
+
+def _lift(prior, data, default_anchors, **changes):
+    kp, conf, f, c, _ = data
+    args = dict(keypoints=kp, scores=conf, f=f, c=c,
+                anchors=default_anchors)
+    cfg = dict(FAST)
+    for k, v in changes.items():
+        (args if k in args else cfg)[k] = v
+    return zedo_lift(prior, args.pop('keypoints'), args.pop('scores'),
+                     args.pop('f'), args.pop('c'), args.pop('anchors'),
+                     **cfg)
+
+
+@pytest.mark.parametrize('setting, match', [
+    (dict(steps=0), 'steps=0'),
+    (dict(steps=-3), 'steps=-3'),
+    (dict(steps=2.5), 'steps=2.5'),
+    (dict(warmup=-1), 'warmup=-1'),
+    (dict(init_steps=-1), 'init_steps'),
+    (dict(t_max=0.01, t_min=0.1), 't_min <= t_max'),
+    (dict(t_max=1.5), 't_max <= 1'),
+    (dict(t_min=0.0), '0 < t_min'),
+    (dict(init_lr=0), 'init_lr'),
+    (dict(energy_t=0), 'energy_t'),
+    (dict(loop_time=0), 'loop_time'),
+    (dict(init_axes='w'), 'init_axes'),
+    (dict(step_mode='bogus'), 'Unknown reverse step'),
+    (dict(valid_bone_ratio=(2, 1)), 'valid_bone_ratio'),
+])
+def test_bad_settings(shipped_prior, real_2d, anchors1, setting, match):
+    with pytest.raises((ZeDOInputError, ValueError), match=match):
+        _lift(shipped_prior, real_2d, anchors1, **setting)
+
+
+def test_misspelt_setting(shipped_prior, real_2d, anchors1):
+    with pytest.raises(TypeError, match='Unknown ZeDO settings'):
+        _lift(shipped_prior, real_2d, anchors1, step=100)
+
+
+# -------------------------------------------------------- ZeDO inputs ----
+def _mutate(data, name):
+    kp, conf, f, c, _ = (v.clone() if torch.is_tensor(v) else v
+                         for v in data)
+    cases = {
+        'empty batch': dict(keypoints=kp[:0], scores=conf[:0], f=f[:0],
+                            c=c[:0]),
+        'NaN 2D': dict(keypoints=kp.index_fill(1, torch.tensor([3]), np.nan)),
+        '16 joints': dict(keypoints=kp[:, :16], scores=conf[:, :16]),
+        'scores shape': dict(scores=conf[:, :10]),
+        'zero confidences': dict(scores=torch.zeros_like(conf)),
+        'negative confidence': dict(scores=conf - 2),
+        'one confident joint': dict(
+            scores=torch.zeros_like(conf).index_fill(1, torch.tensor([0]),
+                                                     1.)),
+        'zero focal': dict(f=torch.zeros_like(f)),
+        'NaN focal': dict(f=torch.full_like(f, np.nan)),
+        'focal shape': dict(f=f[:, :1]),
+        'normalised 2D': dict(keypoints=kp / 1000.),
+        'all joints on one pixel': dict(
+            keypoints=kp[:, :1].expand_as(kp).contiguous()),
+        'focal 1e7': dict(f=torch.full_like(f, 1e7)),
+        'focal in metres': dict(f=torch.full_like(f, 0.05)),
+        'COCO order': dict(keypoints=_coco_as_h36m(kp)),
+        'no anchors': dict(anchors=torch.zeros(0, 17, 3)),
+        'anchors in mm': dict(anchors=torch.from_numpy(
+            load_anchors(anchor_file(1))['anchors']) * 1000),
+        'zero anchors': dict(anchors=torch.zeros(1, 17, 3)),
+        'anchor shape': dict(anchors=torch.zeros(1, 16, 3)),
+    }
+    return cases[name]
+
+
+def _coco_as_h36m(kp):
+    """Keypoints in COCO order (from the Human3.6M ones, by mmpose's
+    mapping backwards) handed over as if they were Human3.6M."""
+    coco = torch.zeros_like(kp)
+    h36m_of_coco = {0: 9, 5: 11, 6: 14, 7: 12, 8: 15, 9: 13, 10: 16,
+                    11: 4, 12: 1, 13: 5, 14: 2, 15: 6, 16: 3}
+    for k, h in h36m_of_coco.items():
+        coco[:, k] = kp[:, h]
+    for k in (1, 2, 3, 4):  # eyes and ears around the head
+        coco[:, k] = kp[:, 10] + (k - 2.5) * 0.1 * (kp[:, 10] - kp[:, 9])
+    return coco
+
+
+@pytest.mark.parametrize('case, match', [
+    ('empty batch', 'Empty batch'),
+    ('NaN 2D', 'NaN'),
+    ('16 joints', 'Expected 17 2D joints'),
+    ('scores shape', 'confidences must have shape'),
+    ('zero confidences', 'All keypoint confidences are zero'),
+    ('negative confidence', 'finite and >= 0'),
+    ('one confident joint', 'single joint'),
+    ('zero focal', 'focal lengths must be > 0'),
+    ('NaN focal', 'intrinsics f contain NaN'),
+    ('focal shape', r'f must have shape \[6, 2\]'),
+    ('normalised 2D', 'normalised to \\[0, 1\\]'),
+    ('all joints on one pixel', 'all joints on one point'),
+    ('focal 1e7', 'too far'),
+    ('focal in metres', 'too close'),
+    ('COCO order', 'COCO-ordered'),
+    ('no anchors', 'No anchor poses'),
+    ('anchors in mm', 'look like millimetres'),
+    ('zero anchors', 'collapsed'),
+    ('anchor shape', r'\[S, 17, 3\]'),
+])
+def test_bad_zedo_inputs(shipped_prior, real_2d, anchors1, case, match):
+    with pytest.raises(ZeDOInputError, match=match):
+        _lift(shipped_prior, real_2d, anchors1, **_mutate(real_2d, case))
+
+
+@pytest.mark.parametrize('case', ['three confident joints', 'far off 2D'])
+def test_degenerate_results_are_flagged(shipped_prior, real_2d, anchors1,
+                                        case):
+    kp, conf, f, c, _ = real_2d
+    if case == 'three confident joints':
+        conf = torch.zeros_like(conf)
+        conf[:, [0, 1, 4]] = 1  # pelvis and hips only: depth unconstrained
+        changes = dict(scores=conf)
+    else:
+        changes = dict(keypoints=kp + 1e5)  # rays ~90 deg off-axis
+    ok = _lift(shipped_prior, real_2d, anchors1, steps=100, init_steps=50,
+               warmup=20)
+    out = _lift(shipped_prior, real_2d, anchors1, steps=100, init_steps=50,
+                warmup=20, **changes)
+    assert ok['valid'].all()
+    assert not out['valid'].all()
+    bad = ~out['valid']
+    if case == 'far off 2D':  # all joints confident: flagged by geometry
+        assert ((out['bone_ratio'][bad] < 0.6) |
+                (out['bone_ratio'][bad] > 1.6) |
+                (out['reprojection_rel'][bad] > 0.15)).all()
+    else:  # 3 joints leave the pose to the prior: all flagged
+        assert bad.all()
+
+
+# ---------------------------------------- lifter, metric, refine hook ----
+def _samples(open_benchmark, n=4):
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS
+    init_default_scope('mmpose')
+    root, _ = open_benchmark
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'zedo',
+                 'zedo_S1_gt2d_open-cmu-h36m-like.py')).test_dataloader
+    cfg.dataset.data_root = osp.join(root, 'h36m-like') + '/'
+    ds = DATASETS.build(cfg.dataset)
+    return [ds[i]['data_samples'] for i in range(0, 400, 400 // n)]
+
+
+def _lifter(**kw):
+    from mmpose.registry import MODELS
+    cfg = dict(type='ZeDOLifter', prior_checkpoint=SHIPPED_PRIOR,
+               anchors=anchor_file(1), show_progress=False,
+               zedo_cfg=dict(FAST))
+    cfg.update(kw)
+    return MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('meta, match', [
+    (dict(target_root=np.array([np.nan, 0, 0])), 'target_root must be 3'),
+    (dict(target_root=np.zeros(2)), 'target_root must be 3'),
+    (dict(camera_param=dict(f=np.array([[1145.]]), c=np.array([512.]))),
+     r"camera_param\['c'\] must hold 2"),
+    (dict(camera_param=dict(f=np.ones((3, 1)), c=np.ones((2, 1)))),
+     r"camera_param\['f'\] must hold 2"),
+    (dict(camera_param=dict(f=np.array([[512.], [515.]]),
+                            c=np.array([[1145.], [1143.]]), w=1000,
+                            h=1000)), 'principal point .* outside'),
+    (dict(keypoints_visible=np.ones((1, 12))), 'do not match'),
+])
+def test_lifter_metainfo(open_benchmark, meta, match):
+    s = _samples(open_benchmark, 1)[0]
+    s.set_metainfo(meta)
+    with pytest.raises(ZeDOInputError, match=match):
+        _lifter().predict([s])
+
+
+def test_lifter_scalar_focal_means_fx_equals_fy(open_benchmark):
+    a, b = _samples(open_benchmark, 1)[0], _samples(open_benchmark, 1)[0]
+    f = np.asarray(a.metainfo['camera_param']['f']).reshape(-1)
+    b.set_metainfo(dict(camera_param=dict(b.metainfo['camera_param'],
+                                          f=float(f.mean()))))
+    a.set_metainfo(dict(camera_param=dict(a.metainfo['camera_param'],
+                                          f=np.full((2, 1), f.mean()))))
+    lifter = _lifter()
+    np.testing.assert_allclose(lifter.predict([a])[0].pred_instances.keypoints,
+                               lifter.predict([b])[0].pred_instances.keypoints,
+                               atol=1e-5)
+
+
+def test_lifter_empty_batch_and_no_hypotheses():
+    with pytest.raises(ZeDOInputError, match='Empty batch'):
+        _lifter().predict([])
+    with pytest.raises(ValueError, match='num_hypotheses=0'):
+        _lifter(num_hypotheses=0)
+    with pytest.raises(ValueError, match="on_invalid must be"):
+        _lifter(on_invalid='explode')
+
+
+def test_invalid_poses_warn_count_or_raise(open_benchmark):
+    from mmzedo.evaluation import PoseValidity
+    samples = _samples(open_benchmark, 4)
+    s = samples[0]
+    vis = np.zeros_like(np.asarray(s.metainfo['keypoints_visible']))
+    vis[..., [0, 1, 4]] = 1  # only the hips: flagged (see above)
+    s.set_metainfo(dict(keypoints_visible=vis))
+    lifter = _lifter(zedo_cfg=dict(steps=100, warmup=20, init_steps=50))
+    out = lifter.predict(samples)
+    valid = [bool(d.pred_instances.valid[0]) for d in out]
+    assert valid == [False, True, True, True]
+    metric = PoseValidity()
+    metric.process(None, [d.to_dict() for d in out])
+    res = metric.compute_metrics(metric.results)
+    assert res['invalid'] == 1 and res['valid_ratio'] == 0.75
+    strict = _lifter(on_invalid='error',
+                     zedo_cfg=dict(steps=100, warmup=20, init_steps=50))
+    with pytest.raises(ZeDOInputError, match="flagged invalid"):
+        strict.predict(samples)
+
+
+@pytest.mark.parametrize('change, match', [
+    ('nan', "lifter's predictions contain NaN"),
+    ('joints', 'the prior has 17 joints'),
+])
+def test_refine_hook_bad_predictions(open_benchmark, change, match):
+    from mmengine.structures import InstanceData
+
+    from mmzedo.engine.hooks import ZeDORefineHook
+    samples = _samples(open_benchmark, 2)
+    for s in samples:
+        kp = np.asarray(s.gt_instances.lifting_target, np.float32).reshape(
+            1, 17, 3)
+        if change == 'nan':
+            kp = kp.copy()
+            kp[0, 5] = np.nan
+        else:
+            kp = kp[:, :16]
+        s.pred_instances = InstanceData(keypoints=kp)
+    hook = ZeDORefineHook(SHIPPED_PRIOR, zedo_cfg=dict(FAST))
+    hook.prior = ScorePrior.from_checkpoint(SHIPPED_PRIOR)
+    with pytest.raises(ZeDOInputError, match=match):
+        hook.refine(samples)
+
+
+# ------------------------------------------------------------- demo ----
+def _demo(args):
+    main = _tool(osp.join(REPO_ROOT, 'demo', 'zedo_lift_demo.py')).main
+    return main([str(a) for a in args] + ['--no-progress',
+                                          '--max-pictures', '0'])
+
+
+def test_demo_missing_input(tmp_path):
+    from mmzedo.apis.pose2d_inputs import Pose2dInputError
+    with pytest.raises(Pose2dInputError, match='no such file'):
+        _demo([tmp_path / 'none.json', '--out-dir', tmp_path / 'o'])
+
+
+@pytest.mark.parametrize('camera, match', [
+    (dict(f=-100), 'positive'),
+    (dict(f=[1, 2, 3]), 'one or two'),
+    (dict(f=1000, c=[1]), 'principal point "c"'),
+    ({'other.jpg': dict(f=1000)}, 'No camera for image'),
+    ('not json', 'cannot read the camera JSON'),
+])
+def test_demo_bad_camera_json(tmp_path, camera, match):
+    cam = tmp_path / 'cam.json'
+    cam.write_text(camera if isinstance(camera, str) else json.dumps(camera))
+    with pytest.raises(ZeDOInputError, match=match):
+        _demo([osp.join(FIXTURES, 'h36m', 'h36m_coco.json'), '--camera-json',
+               cam, '--out-dir', tmp_path / 'o'])
+
+
+def test_demo_unknown_image_size(tmp_path):
+    preds = [dict(keypoints=np.load(osp.join(
+        FIXTURES, 'h36m', 'test_h36m_body3d.npz'))['part'][0, :, :2].tolist(),
+        keypoint_scores=[1.] * 17)]
+    path = tmp_path / 'frame.json'
+    path.write_text(json.dumps(preds))
+    with pytest.raises(ZeDOInputError, match='unknown image size'):
+        _demo([path, '--layout', 'h36m', '--out-dir', tmp_path / 'o'])
+    # with the size, the focal length is estimated and the pose lifted
+    res = _demo([path, '--layout', 'h36m', '--image-size', 1000, 1002,
+                 '--out-dir', tmp_path / 'o'])
+    assert res['summary']['valid'] == 1
+
+
+def test_demo_bad_cli_options(tmp_path):
+    for args in (['--focal', 1, 2, 3], ['--center', 1, 2],
+                 ['--min-joints', 0]):
+        with pytest.raises(SystemExit):
+            _demo([osp.join(FIXTURES, 'coco', 'test_coco.json'), *args,
+                   '--out-dir', tmp_path / 'o'])
+
+
+def test_demo_never_overwrites_its_input(tmp_path):
+    src = tmp_path / 'predictions.json'
+    src.write_bytes(open(osp.join(FIXTURES, 'h36m', 'h36m_coco.json'),
+                         'rb').read())
+    before = _sha(src)
+    with pytest.raises(SystemExit, match='is the input'):
+        _demo([src, '--image-size', 1000, 1002, '--out-dir', tmp_path])
+    assert _sha(src) == before
