@@ -18,6 +18,8 @@ def build_visualizer():
     vis = (Visualizer.get_instance(name) if name in
            Visualizer._instance_dict else Pose3dLocalVisualizer.get_instance(
                name,
+               line_width=3,
+               radius=5,
                det_kpt_color=meta['keypoint_colors'],
                det_dataset_skeleton=meta['skeleton_links'],
                det_dataset_link_color=meta['skeleton_link_colors']))

@@ -12,7 +12,7 @@ Per 2D pose ``p`` (pixels, confidences ``w``) with intrinsics ``f, c``::
             if i >= warmup: T <- argmin_T sum_j w_j d(P_j + T, ray_j)^2
             X <- project P + T onto the camera rays           # zero reproj.
                  (joints of confidence 0 are left where they are)
-            P <- X - T, made root-relative
+            P <- X - T         (not re-centred on the root: recentre_root)
             P <- one reverse step of the prior at t_i, dt = 1 / K
     energy_s <- reprojection error (px) + lambda * |predicted noise at t_e|
     output: all S hypotheses, their energies, and the lowest-energy one
@@ -61,6 +61,23 @@ ZEDO_DEFAULTS = dict(
     energy_prior_weight=1.0,
     energy_t=0.05,
     root_index=0,
+    # Switches where the loop can differ from the official release (README
+    # table, tools/analysis/official_differences.py):
+    # like the release, the pose is not made root-relative after the ray
+    # projection, so the root moves along its ray too (True re-centres it:
+    # 6-11 mm worse MPJPE on the open benchmark),
+    recentre_root=False,
+    # unlike the release: T minimises the confidence-weighted squared
+    # distances of the joints from their rays ('rays'); 'image-plane': the
+    # release's least squares on X - Z * [x, y, 1] with confidence^2
+    # weights and a sign flip for negative depth,
+    translation_solve='rays',
+    # the initial-pose fit weights joints by confidence (the release: not,
+    # False),
+    init_weighted=True,
+    # and starts at the depth where the anchor has the 2D spread (None;
+    # the release: a fixed 3.0 m).
+    init_depth=None,
     # Validity flag of each result (never silent garbage): the weighted
     # reprojection error relative to the 2D pose's RMS spread, and the mean
     # bone length relative to the Human3.6M skeleton's (H36M_BONE_LENGTHS).
@@ -131,6 +148,10 @@ def check_zedo_cfg(cfg: dict) -> None:
             bad(name, 'must be (low, high) with 0 < low < high')
     if not is_int(cfg['root_index']) or cfg['root_index'] < 0:
         bad('root_index', 'must be a joint index')
+    if cfg['translation_solve'] not in ('rays', 'image-plane'):
+        bad('translation_solve', "must be 'rays' or 'image-plane'")
+    if cfg['init_depth'] is not None and not cfg['init_depth'] > 0:
+        bad('init_depth', 'must be None or a depth > 0 (metres)')
     if cfg['init_axes'] not in ('x', 'y', 'z', 'xyz'):
         bad('init_axes', "must be 'x', 'y', 'z' or 'xyz'")
     get_step_rule(cfg['step_mode'])
@@ -351,7 +372,10 @@ def initial_pose_optimiser(anchors: Tensor,
     if axes != 'xyz' and axes not in _AXES:
         raise ValueError(f'init_axes must be x, y, z or xyz, got "{axes}".')
     n = len(anchors)
-    d0 = initial_depth(anchors, uv, f, weights).detach()
+    if cfg['init_depth'] is None:
+        d0 = initial_depth(anchors, uv, f, weights).detach()
+    else:
+        d0 = torch.full_like(f[:, 0], float(cfg['init_depth']))
     root_dir = torch.cat([(uv[:, root_index] - c) / f,
                           torch.ones_like(f[:, :1])], -1)
     lo, hi = scale_range
@@ -368,7 +392,8 @@ def initial_pose_optimiser(anchors: Tensor,
                            requires_grad=True)
         opt = torch.optim.Adam([angles, scale], lr=lr)
         sel = list(joints)
-        w = weights[:, sel]
+        w = (weights[:, sel] if cfg['init_weighted'] else
+             (weights[:, sel] > 0).to(weights.dtype))
         for _ in range(steps):
             R = quaternion_to_matrix(_axis_quaternion(angles, axes))
             T = scale.clamp(lo, hi) * d0[:, None] * root_dir
@@ -419,6 +444,31 @@ def pose_validity(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
                 depth=depth)
 
 
+def image_plane_translation(pose: Tensor, xy1: Tensor,
+                            weights: Tensor) -> Tensor:
+    """The official release's translation: least squares [N, 3] on the
+    image-plane residuals ``(P + T)_xy - (P + T)_z * xy`` of normalised
+    coordinates ``xy1 = [x, y, 1]``, weighted by confidence squared, with
+    ``T`` flipped when its depth comes out negative."""
+    w2 = (weights**2)[..., None]
+    # residual_k = P_k + T_k - (P_z + T_z) xy_k, k in {x, y}: linear in T
+    rows = []
+    rhs = []
+    for k in (0, 1):
+        a = torch.zeros(*xy1.shape[:2], 3, dtype=pose.dtype,
+                        device=pose.device)
+        a[..., k] = 1
+        a[..., 2] = -xy1[..., k]
+        rows.append(a)
+        rhs.append(-(pose[..., k] - pose[..., 2] * xy1[..., k]))
+    A = torch.cat(rows, 1)  # [N, 2J, 3]
+    b = torch.cat(rhs, 1)[..., None]  # [N, 2J, 1]
+    W = torch.cat([w2, w2], 1)
+    T = torch.linalg.solve_ex(A.transpose(1, 2) @ (W * A),
+                              A.transpose(1, 2) @ (W * b))[0][..., 0]
+    return torch.where(T[:, 2:3] < 0, -T, T)
+
+
 def reprojection_error(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
                        f: Tensor, c: Tensor) -> Tensor:
     """Confidence-weighted mean pixel error [N] of ``pose + T``."""
@@ -461,6 +511,13 @@ def zedo_loop(prior,
     t_max, t_min, loop_time = cfg['t_max'], cfg['t_min'], cfg['loop_time']
     step_mode, root_index = cfg['step_mode'], cfg['root_index']
     rays = unit_rays(uv, f, c)
+    if cfg['translation_solve'] == 'rays':
+        solve = (lambda pose, T: ray_translation(pose, rays, weights))  # noqa
+    else:
+        xy1 = torch.cat([(uv - c[:, None]) / f[:, None],
+                         torch.ones_like(uv[..., :1])], -1)
+        solve = (lambda pose, T: image_plane_translation(  # noqa: E731
+            pose, xy1, weights))
     dt = ((t_max - t_min) / max(steps - 1, 1) if loop_time is None else
           loop_time / max(steps, 1))
     # The time schedule lives on the device: no host-device copy per step.
@@ -469,9 +526,10 @@ def zedo_loop(prior,
     for i in range(steps):
         t = ts[i]
         if solve_translation and i >= warmup:
-            T = ray_translation(pose, rays, weights)
+            T = solve(pose, T)
         x = project_onto_rays(pose + T[:, None], rays, weights) - T[:, None]
-        x = x - x[:, root_index:root_index + 1]
+        if cfg['recentre_root']:
+            x = x - x[:, root_index:root_index + 1]
         pose = prior.denoise_step(x, t, dt, step_mode)
         if progress is not None and (i + 1) % 50 == 0:
             progress(i + 1)

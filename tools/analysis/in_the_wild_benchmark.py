@@ -12,7 +12,7 @@ prior and anchor), two parts:
    frame against the warm start
    (:func:`mmzedo.core.sequence.zedo_lift_sequence`): MPJPE, P-MPJPE, mean
    joint acceleration (mm / frame^2, root-relative; the ground truth's in
-   brackets) and poses/s.
+   brackets), poses/s and prior evaluations per pose.
 
 Prints Markdown tables and writes ``work_dirs/in_the_wild_benchmark.json``.
 
@@ -147,29 +147,37 @@ def sequence_part(prior, anchors, args):
                                             args.num_sequences,
                                             args.data_root)
         n, length = kp.shape[:2]
+        evaluated = []  # poses the prior evaluated, per call
+        hook = prior.score_net.register_forward_hook(
+            lambda mod, args, out: evaluated.append(len(args[0])))
         t0 = time.perf_counter()
         per = zedo_lift(prior, kp.reshape(n * length, 17, 2),
                         conf.reshape(n * length, 17),
                         np.repeat(f, length, 0), np.repeat(c, length, 0),
                         anchors)['pose'].numpy().reshape(n, length, 17, 3)
         t1 = time.perf_counter()
+        per_evals = sum(evaluated) / (n * length)
         warm = zedo_lift_sequence(prior, kp, conf, f, c,
                                   anchors)['pose'].numpy()
         t2 = time.perf_counter()
+        hook.remove()
+        warm_evals = sum(evaluated) / (n * length) - per_evals
         rows[setting] = dict(
             sequences=[n, length],
             gt_acceleration=acceleration(gt),
             per_frame=errors(per, gt) + (acceleration(per),
-                                         round(n * length / (t1 - t0))),
+                                         round(n * length / (t1 - t0)),
+                                         round(per_evals, 1)),
             warm_start=errors(warm, gt) + (acceleration(warm),
-                                           round(n * length / (t2 - t1))))
+                                           round(n * length / (t2 - t1)),
+                                           round(warm_evals, 1)))
         print(json.dumps({setting: rows[setting]}), flush=True)
-    print('\n| setting | per frame: MPJPE / P-MPJPE, accel., poses/s | '
-          'warm start: same | GT accel. |')
+    print('\n| setting | per frame: MPJPE / P-MPJPE, accel., poses/s, '
+          'prior evaluations per pose | warm start: same | GT accel. |')
     print('|---|---:|---:|---:|')
     for setting, r in rows.items():
-        cells = [f'{m} / {p}, {a}, {s}'
-                 for m, p, a, s in (r['per_frame'], r['warm_start'])]
+        cells = [f'{m} / {p}, {a}, {s}, {e}'
+                 for m, p, a, s, e in (r['per_frame'], r['warm_start'])]
         print(f'| {setting} | ' + ' | '.join(cells) +
               f' | {r["gt_acceleration"]} |')
     return rows
