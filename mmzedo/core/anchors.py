@@ -36,6 +36,9 @@ def save_anchors(path: str, anchors: np.ndarray, source: str,
                  root_index: int = 0) -> None:
     """Write an anchor file atomically (checked: finite, metres)."""
     anchors = np.asarray(anchors, dtype=np.float32)
+    if anchors.ndim != 3 or len(anchors) == 0:
+        raise ValueError(f'{path}: anchors must be [S >= 1, 17, 3], got '
+                         f'{list(anchors.shape)}.')
     if not np.isfinite(anchors).all():
         raise ValueError(f'{path}: anchors contain NaN/inf.')
     check_metres(anchors, path)
