@@ -276,8 +276,8 @@ def check_2d_units(keypoints: Tensor, scores: Tensor, f: Tensor,
         check_h36m_order(keypoints, scores)
 
 
-#: Human3.6M-17 leg bones (hip-knee, knee-ankle on both sides) and all
-#: bones, as (parent, child) joint pairs.
+#: Human3.6M-17 leg bones (hip-knee, knee-ankle on both sides) as
+#: (parent, child) joint pairs.
 _LEG_BONES = ((1, 2), (2, 3), (4, 5), (5, 6))
 
 
