@@ -95,10 +95,12 @@ def main(argv=None):
                                           write_json_atomic)
     from mmzedo.core import ScorePrior
     from mmzedo.core.anchors import load_anchors
+    from mmzedo.utils.safe_io import refuse_overwriting_inputs
 
     out_json = osp.join(args.out_dir, 'predictions.json')
-    if osp.exists(args.input) and osp.exists(out_json) and osp.samefile(
-            out_json, args.input):
+    try:
+        refuse_overwriting_inputs([out_json], [args.input])
+    except ValueError:
         raise SystemExit(f'{out_json} is the input; choose another '
                          '--out-dir')
     data = load_pose2d(args.input, args.layout)

@@ -170,7 +170,8 @@ def lift_pose2d(data: dict,
     if sequence:
         _lift_tracks(frames, people, prior, anchors, zedo_cfg, bar)
     else:
-        kp, sc, f, c = _gather(frames, people)
+        kp, sc = _gather(frames, people)
+        f, c = _intrinsics(frames, people)
         out = zedo_lift(prior, kp, sc, f, c, anchors, **zedo_cfg)
         _scatter(frames, people, {k: v.cpu().numpy() for k, v in out.items()})
         if bar is not None:
@@ -220,13 +221,19 @@ def _set_intrinsics(frames, cameras, img_dir, image_size):
 
 
 def _gather(frames, people):
+    """2D keypoints [N, 17, 2] and confidences [N, 17] of ``people``
+    ((frame index, person index) pairs)."""
     kp = np.stack([frames[fi]['people'][k]['keypoints_2d']
                    for fi, k in people])
     sc = np.stack([frames[fi]['people'][k]['keypoint_scores']
                    for fi, k in people])
-    f = np.array([frames[fi]['focal'] for fi, _ in people])
-    c = np.array([frames[fi]['center'] for fi, _ in people])
-    return kp, sc, f, c
+    return kp, sc
+
+
+def _intrinsics(frames, people):
+    """Focal lengths and principal points [N, 2] of ``people``'s frames."""
+    return (np.array([frames[fi]['focal'] for fi, _ in people]),
+            np.array([frames[fi]['center'] for fi, _ in people]))
 
 
 def _scatter(frames, people, out):
@@ -251,10 +258,7 @@ def _estimate_focals(frames, people, prior, anchors, sequence, zedo_cfg,
     else:
         chosen = people
         groups = np.array([fi for fi, _ in chosen])
-    kp = np.stack([frames[fi]['people'][k]['keypoints_2d']
-                   for fi, k in chosen])
-    sc = np.stack([frames[fi]['people'][k]['keypoint_scores']
-                   for fi, k in chosen])
+    kp, sc = _gather(frames, chosen)
     size = np.array([[frames[fi]['width'], frames[fi]['height']]
                      for fi, _ in chosen])
     num = dict(FOCAL_SEARCH_DEFAULTS, **(focal_search or {}))['focal_num']
@@ -302,8 +306,8 @@ def _lift_tracks(frames, people, prior, anchors, zedo_cfg, bar,
     for group in by_length.values():
         data = [_gather(frames, piece) for piece in group]
         kp, sc = np.stack([d[0] for d in data]), np.stack([d[1] for d in data])
-        f = np.stack([d[2][0] for d in data])
-        c = np.stack([d[3][0] for d in data])
+        # one camera per segment: its first frame's
+        f, c = _intrinsics(frames, [piece[0] for piece in group])
         out = zedo_lift_sequence(prior, kp, sc, f, c, anchors, cfg=zedo_cfg)
         out = {k: v.cpu().numpy() for k, v in out.items()}
         for n, piece in enumerate(group):

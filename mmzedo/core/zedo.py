@@ -409,18 +409,20 @@ def initial_pose_optimiser(anchors: Tensor,
         return anchors @ R.transpose(1, 2), T
 
 
-def bone_vectors(pose: Tensor, parents) -> Tensor:
-    """Bones [N, J-1, 3] (child minus parent; the root has none)."""
-    children = [j for j, p in enumerate(parents) if p >= 0]
-    return pose[:, children] - pose[:, [parents[j] for j in children]]
+def bone_vectors(pose: Tensor) -> Tensor:
+    """Bones [N, 16, 3] of Human3.6M-17 poses (child minus parent, children
+    1..16 in joint order, as :func:`mmzedo.utils.bone_lengths`)."""
+    return pose[:, 1:] - pose[:, PARENTS[1:].tolist()]
 
 
 def pose_validity(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
-                  f: Tensor, c: Tensor,
-                  cfg: Optional[dict] = None) -> Dict[str, Tensor]:
+                  f: Tensor, c: Tensor, cfg: Optional[dict] = None,
+                  reprojection: Optional[Tensor] = None
+                  ) -> Dict[str, Tensor]:
     """Flag degenerate results: a pose collapsed towards a point, blown
     up, behind the camera, far from its 2D, or fitted to fewer than
-    ``valid_min_joints`` confident joints.
+    ``valid_min_joints`` confident joints. ``reprojection``: the
+    :func:`reprojection_error` when the caller has it already.
 
     Returns:
         dict: ``valid`` (bool), ``reprojection_rel`` (weighted mean pixel
@@ -430,10 +432,10 @@ def pose_validity(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
     """
     cfg = resolve_zedo_cfg(cfg)
     spread = _weighted_spread(uv, weights)
-    rel = reprojection_error(pose, T, uv, weights, f, c) / spread.clamp(
-        min=1e-6)
-    ratio = bone_vectors(pose, PARENTS.tolist()).norm(dim=-1).mean(-1) / \
-        _MEAN_BONE_LENGTH
+    if reprojection is None:
+        reprojection = reprojection_error(pose, T, uv, weights, f, c)
+    rel = reprojection / spread.clamp(min=1e-6)
+    ratio = bone_vectors(pose).norm(dim=-1).mean(-1) / _MEAN_BONE_LENGTH
     lo, hi = cfg['valid_bone_ratio']
     depth = T[:, 2] + pose[:, cfg['root_index'], 2]
     valid = ((rel <= cfg['valid_max_reprojection']) & (ratio >= lo)
@@ -554,7 +556,7 @@ def score_result(prior, pose: Tensor, T: Tensor, uv: Tensor,
     score_norm = noise.flatten(1).norm(dim=1) / math.sqrt(pose[0].numel())
     out = dict(reprojection_error=reproj, score_norm=score_norm,
                energy=reproj + cfg['energy_prior_weight'] * score_norm)
-    out.update(pose_validity(pose, T, uv, weights, f, c, cfg))
+    out.update(pose_validity(pose, T, uv, weights, f, c, cfg, reproj))
     return out
 
 

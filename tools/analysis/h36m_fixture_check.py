@@ -45,10 +45,8 @@ def main(argv=None):
         known[name] = dict(f=np.ravel(cam['f']).tolist(),
                            c=np.ravel(cam['c']).tolist())
     cam_json = osp.join(args.out_dir, 'cameras.json')
-    from mmzedo.utils.safe_io import atomic_path
-    with atomic_path(cam_json) as tmp:
-        with open(tmp, 'w') as f:
-            json.dump(known, f)
+    from mmzedo.apis.wild_lifting import write_json_atomic
+    write_json_atomic(known, cam_json)
     gt = np.load(osp.join(FIXTURE, 'test_h36m_body3d.npz'))
     names = [n.split('/')[-1] for n in gt['imgname']]
     run = demo_main()

@@ -34,18 +34,10 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from step_rule_sweep import ANCHORS, PRIOR, load_test_split  # noqa: E402
+from step_rule_sweep import (errors, load_prior_and_anchor,  # noqa: E402
+                             load_test_split)
 
 RIGS = ('h36m-like', 'phone-wide', 'telephoto')
-
-
-def errors(pred, gt):
-    from mmpose.evaluation.functional import keypoint_mpjpe
-    pred, gt = pred.reshape(-1, 17, 3), gt.reshape(-1, 17, 3)
-    mask = np.ones(gt.shape[:2], dtype=bool)
-    return (round(1000 * keypoint_mpjpe(pred, gt, mask), 1),
-            round(1000 * keypoint_mpjpe(pred, gt, mask,
-                                        alignment='procrustes'), 1))
 
 
 def camera_ids(rig, num, data_root):
@@ -194,12 +186,8 @@ def main(argv=None):
                                              'in_the_wild_benchmark.json'))
     args = p.parse_args(argv)
     import torch
-
-    from mmzedo.core import ScorePrior
-    from mmzedo.core.anchors import load_anchors
     torch.set_grad_enabled(False)
-    prior = ScorePrior.from_checkpoint(PRIOR)
-    anchors = load_anchors(ANCHORS)['anchors'][:1]
+    prior, anchors = load_prior_and_anchor()
     results = dict(intrinsics=intrinsics_part(prior, anchors, args),
                    sequences=sequence_part(prior, anchors, args))
     os.makedirs(osp.dirname(args.out), exist_ok=True)

@@ -20,8 +20,8 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from step_rule_sweep import (ANCHORS, PRIOR, SETTINGS,  # noqa: E402
-                             load_test_split)
+from step_rule_sweep import (SETTINGS, errors,  # noqa: E402
+                             load_prior_and_anchor, load_test_split)
 
 #: The other value of each switch (the release's, but for re-centring,
 #: where the default is the release's).
@@ -43,15 +43,11 @@ def main(argv=None):
     p.add_argument('--out', default=osp.join(REPO, 'work_dirs',
                                              'official_differences.json'))
     args = p.parse_args(argv)
-    import numpy as np
     import torch
-    from mmpose.evaluation.functional import keypoint_mpjpe
 
-    from mmzedo.core import ScorePrior, zedo_lift
-    from mmzedo.core.anchors import load_anchors
+    from mmzedo.core import zedo_lift
     torch.set_grad_enabled(False)
-    prior = ScorePrior.from_checkpoint(PRIOR)
-    anchors = load_anchors(ANCHORS)['anchors'][:1]
+    prior, anchors = load_prior_and_anchor()
     rows = {'mmzedo defaults': {}}
     rows.update(OFFICIAL)
     rows['all as the release'] = {
@@ -64,13 +60,8 @@ def main(argv=None):
         for name, change in rows.items():
             kp, conf, f, c, gt = data
             out = zedo_lift(prior, kp, conf, f, c, anchors, **change)
-            pred = out['pose'].numpy()
-            mask = np.ones(gt.shape[:2], dtype=bool)
-            results[f'{name} | {setting}'] = (
-                round(1000 * keypoint_mpjpe(pred, gt, mask), 1),
-                round(1000 * keypoint_mpjpe(pred, gt, mask, 'procrustes'),
-                      1),
-                int(out['valid'].sum()))
+            results[f'{name} | {setting}'] = errors(
+                out['pose'].numpy(), gt) + (int(out['valid'].sum()), )
             print(json.dumps({f'{name} | {setting}':
                               results[f'{name} | {setting}']}), flush=True)
     os.makedirs(osp.dirname(args.out), exist_ok=True)

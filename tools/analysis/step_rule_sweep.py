@@ -64,11 +64,30 @@ def load_test_split(rig, det, num, data_root):
         S - S[:, :1]
 
 
+def load_prior_and_anchor(prior=PRIOR, anchors=ANCHORS):
+    """The prior and its S=1 anchor [1, 17, 3] that the analysis tools
+    use (the bundled ones by default)."""
+    from mmzedo.core import ScorePrior
+    from mmzedo.core.anchors import load_anchors
+    return (ScorePrior.from_checkpoint(prior),
+            load_anchors(anchors)['anchors'][:1])
+
+
+def errors(pred, gt):
+    """MPJPE and P-MPJPE (mm, one decimal) of root-relative poses
+    [..., 17, 3] against the ground truth, by mmpose's metric."""
+    from mmpose.evaluation.functional import keypoint_mpjpe
+    pred, gt = pred.reshape(-1, 17, 3), gt.reshape(-1, 17, 3)
+    mask = np.ones(gt.shape[:2], dtype=bool)
+    return (round(1000 * keypoint_mpjpe(pred, gt, mask), 1),
+            round(1000 * keypoint_mpjpe(pred, gt, mask,
+                                        alignment='procrustes'), 1))
+
+
 def run(prior, anchors, data, rule, steps, init_steps):
     import time
 
     import torch
-    from mmpose.evaluation.functional import keypoint_mpjpe
 
     from mmzedo.core import zedo_lift
     from mmzedo.utils import bone_lengths
@@ -80,12 +99,10 @@ def run(prior, anchors, data, rule, steps, init_steps):
                         init_steps=init_steps)
     seconds = time.perf_counter() - t0
     pred = out['pose'].cpu().numpy()
-    mask = np.ones(gt.shape[:2], dtype=bool)
+    mpjpe, p_mpjpe = errors(pred, gt)
     return dict(
-        MPJPE=round(1000 * keypoint_mpjpe(pred, gt, mask), 1),
-        P_MPJPE=round(
-            1000 * keypoint_mpjpe(pred, gt, mask, alignment='procrustes'),
-            1),
+        MPJPE=mpjpe,
+        P_MPJPE=p_mpjpe,
         scale=round(float((bone_lengths(pred).mean(1) /
                            bone_lengths(gt).mean(1)).mean()), 3),
         poses_per_second=round(len(gt) / seconds, 1))
@@ -101,10 +118,7 @@ def main(argv=None):
     p.add_argument('--out',
                    default=osp.join(REPO, 'work_dirs', 'step_rule_sweep.json'))
     args = p.parse_args(argv)
-    from mmzedo.core import ScorePrior
-    from mmzedo.core.anchors import load_anchors
-    prior = ScorePrior.from_checkpoint(args.prior)
-    anchors = load_anchors(args.anchors)['anchors'][:1]
+    prior, anchors = load_prior_and_anchor(args.prior, args.anchors)
     results = {}
     for setting, (rig, det) in SETTINGS.items():
         data = load_test_split(rig, det, args.num_samples, args.data_root)
