@@ -354,6 +354,8 @@ def _lift(prior, data, default_anchors, **changes):
     (dict(init_lr=0), 'init_lr'),
     (dict(energy_t=0), 'energy_t'),
     (dict(loop_time=0), 'loop_time'),
+    (dict(ray_relaxation=2.0), 'ray_relaxation'),
+    (dict(ray_relaxation=0), 'ray_relaxation'),
     (dict(init_axes='w'), 'init_axes'),
     (dict(step_mode='bogus'), 'Unknown reverse step'),
     (dict(valid_bone_ratio=(2, 1)), 'valid_bone_ratio'),

@@ -12,12 +12,21 @@ from mmengine.runner import Runner
 
 
 class CollectOutputs(Hook):
-    """Keep every test iteration's data samples (as plain dicts)."""
+    """Keep every test iteration's data samples (as plain dicts), and the
+    test epoch's wall time (data, model and evaluation; not the Runner's
+    set-up: dataset loading, config dump, checkpoint)."""
     priority = 'LOWEST'
 
     def __init__(self):
         self.outputs: List[dict] = []
         self.iters = 0
+        self.seconds = None
+
+    def before_test_epoch(self, runner):
+        self._t0 = time.perf_counter()
+
+    def after_test_epoch(self, runner, metrics=None):
+        self.seconds = time.perf_counter() - self._t0
 
     def after_test_iter(self, runner, batch_idx, data_batch=None,
                         outputs=None):
@@ -71,7 +80,9 @@ def run_test(config: str,
 
     Returns:
         dict: ``metrics``, ``outputs`` (data samples as dicts),
-        ``seconds`` (test loop wall time), ``module_seconds``,
+        ``seconds`` (the test epoch's wall time: data pipeline, model and
+        evaluation), ``total_seconds`` (``runner.test()`` with the
+        Runner's set-up), ``module_seconds``,
         ``module_calls_per_batch`` (forward calls of the timed module per
         test batch), ``num_samples``.
     """
@@ -97,11 +108,12 @@ def run_test(config: str,
         timer = ModuleTimer(module)
     t0 = time.perf_counter()
     metrics = runner.test()
-    seconds = time.perf_counter() - t0
+    total = time.perf_counter() - t0
     return dict(
         metrics=metrics,
         outputs=collect.outputs,
-        seconds=seconds,
+        seconds=collect.seconds,
+        total_seconds=total,
         module_seconds=timer.seconds if timer else None,
         module_calls_per_batch=(timer.calls / max(collect.iters, 1)
                                 if timer else None),

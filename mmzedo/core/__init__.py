@@ -13,7 +13,8 @@ from .score_prior import (PRIOR_FORMAT, TRAIN_T_DEFAULTS, ScorePrior,
                           state_dict_sha256)
 from .sde_lib import SDE, SubVPSDE, VESDE, VPSDE, build_sde
 from .steps import STEP_RULES, get_step_rule, register_step_rule
-from .zedo import (REFINE_DEFAULTS, ZEDO_DEFAULTS, ZeDOInputError,
+from .zedo import (REFINE_DEFAULTS, ZEDO_10_EVALUATIONS, ZEDO_DEFAULTS,
+                   ZeDOInputError,
                    check_zedo_inputs, initial_pose_optimiser, pose_validity,
                    quaternion_to_matrix, reprojection_error,
                    resolve_zedo_cfg, score_result, zedo_lift, zedo_loop)
@@ -24,7 +25,8 @@ __all__ = [
     'AUGMENT_DEFAULTS', 'FOCAL_SEARCH_DEFAULTS', 'PRIOR_FORMAT',
     'REFINE_DEFAULTS', 'SCORE_NETS', 'SDE', 'STEP_RULES', 'ScoreMLP',
     'ScorePrior', 'SubVPSDE', 'TRAIN_T_DEFAULTS', 'VESDE', 'VPSDE',
-    'WARM_START_DEFAULTS', 'ZEDO_DEFAULTS', 'ZeDOInputError', 'augment_poses',
+    'WARM_START_DEFAULTS', 'ZEDO_10_EVALUATIONS', 'ZEDO_DEFAULTS',
+    'ZeDOInputError', 'augment_poses',
     'build_score_net', 'build_sde', 'estimate_focal', 'check_train_t',
     'check_zedo_inputs', 'flip_poses', 'get_step_rule',
     'initial_pose_optimiser', 'pose_validity', 'project', 'project_onto_rays',

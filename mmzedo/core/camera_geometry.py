@@ -26,13 +26,18 @@ def project(points: Tensor, f: Tensor, c: Tensor,
 
 
 def project_onto_rays(points: Tensor, rays: Tensor,
-                      weights: Optional[Tensor] = None) -> Tensor:
+                      weights: Optional[Tensor] = None,
+                      relaxation: float = 1.0) -> Tensor:
     """Closest point of each unit ray to each point: ``(X . r) r``.
 
     With ``weights`` [N, J], joints of weight 0 (missing in the 2D) keep
-    their position: their rays are meaningless.
+    their position: their rays are meaningless. ``relaxation`` ``w`` moves
+    each point ``X + w ((X . r) r - X)``: 1 onto its ray, in (1, 2) past it
+    (over-relaxed projection, which speeds up alternating projections).
     """
     proj = (points * rays).sum(-1, keepdim=True).clamp(min=0) * rays
+    if relaxation != 1.0:
+        proj = points + relaxation * (proj - points)
     if weights is None:
         return proj
     return torch.where(weights[..., None] > 0, proj, points)

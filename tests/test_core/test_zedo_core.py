@@ -107,8 +107,21 @@ def test_ray_projection_zeroes_reprojection_error(camera_poses):
     wrong = S + torch.randn(S.shape, generator=torch.Generator().manual_seed(
         1)) * 0.1
     assert (project(wrong, f, c) - uv).norm(dim=-1).mean() > 5
-    on_rays = project_onto_rays(wrong, unit_rays(uv, f, c))
+    rays = unit_rays(uv, f, c)
+    on_rays = project_onto_rays(wrong, rays)
     assert (project(on_rays, f, c) - uv).norm(dim=-1).max() < 1e-2
+    # Over-relaxed (1.7 times the way): past the ray, at 0.7 of the
+    # distance, on the other side; joints of weight 0 stay put.
+    w = torch.ones(S.shape[:2])
+    w[:, 5] = 0
+    past = project_onto_rays(wrong, rays, w, relaxation=1.7)
+    dist = (lambda x: (x - (x * rays).sum(-1, keepdim=True) * rays)  # noqa
+            .norm(dim=-1))
+    keep = w > 0
+    torch.testing.assert_close(dist(past)[keep], 0.7 * dist(wrong)[keep],
+                               atol=1e-5, rtol=1e-4)
+    assert ((past - on_rays) * (wrong - on_rays)).sum(-1)[keep].lt(0).all()
+    torch.testing.assert_close(past[:, 5], wrong[:, 5])
 
 
 @pytest.fixture(scope='module')

@@ -1,15 +1,18 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 """ZeDO's accuracy against its prior-evaluation budget: the loop run with
-each step rule (``mmzedo.core.steps``) at several step counts, S=1, on
-evenly spaced test samples of the open benchmark (GT 2D on the three rigs,
-detector-like 2D on h36m-like), with the bundled prior and the S=1 anchor
-file. Calls :func:`mmzedo.core.zedo_lift` directly (the lifter's code path
-without the Runner); ``loop_time`` stays 1, so ``dt = 1 / steps``; the
-warm-up is a fifth of the steps.
+several budgets, step rules and ray projections, S=1, on evenly spaced test
+samples of the open benchmark (GT 2D on the three rigs, detector-like 2D on
+h36m-like), with the bundled prior and the S=1 anchor file. Calls
+:func:`mmzedo.core.zedo_lift` directly (the lifter's code path without the
+Runner). Each run is a set of overrides of ``ZEDO_DEFAULTS`` (``RUNS``);
+the first is the paper's budget with the plain projection onto the rays.
 
 Prints a Markdown table (MPJPE / P-MPJPE in mm; mean bone length of the
-result over the ground truth's) and writes
-``work_dirs/step_rule_sweep.json``.
+result over the ground truth's; poses/s of the plain-torch call, first
+setting) and writes
+``work_dirs/step_rule_sweep.json``. ``--offset`` shifts the samples (the
+defaults were chosen at ``--offset 11 --num-samples 384``, apart from the
+reported samples).
 
     python tools/analysis/step_rule_sweep.py [--num-samples 256]
 """
@@ -34,22 +37,37 @@ SETTINGS = {
     'gt2d, phone-wide rig': ('phone-wide', False),
     'gt2d, telephoto rig': ('telephoto', False),
 }
-#: (step rule, loop steps, initial-pose steps)
-RUNS = [('zedo-official', 1000, 500), ('zedo-official', 100, 50),
-        ('zedo-official', 50, 50), ('zedo-official', 25, 50),
-        ('zedo-official', 10, 50), ('zedo-relax', 100, 50),
-        ('zedo-relax', 50, 50), ('zedo-relax', 10, 50)]
+#: The plain projection onto the rays (the paper's), for the budgets below.
+PLAIN = dict(ray_relaxation=1.0)
+#: (label, overrides of ZEDO_DEFAULTS): loop + initial-pose steps.
+RUNS = [
+    ('zedo-official, plain, 1000 + 500 (the paper\'s budget)',
+     dict(PLAIN, steps=1000, warmup=200, init_steps=500, loop_time=1.0)),
+    ('zedo-official, plain, 100 + 50 (the previous default)',
+     dict(PLAIN, steps=100, warmup=20, loop_time=1.0)),
+    ('zedo-official, plain, 49 + 50', dict(PLAIN)),
+    ('**zedo-official, over-relaxed 1.7, 49 + 50 (default)**', dict()),
+    ('zedo-official, over-relaxed 1.7, 24 + 50',
+     dict(steps=24, warmup=2, loop_time=0.5)),
+    ('zedo-official, over-relaxed 1.45, 9 + 50 (ZEDO_10_EVALUATIONS)',
+     'ZEDO_10_EVALUATIONS'),
+    ('zedo-official, plain, 9 + 50',
+     dict(PLAIN, steps=9, warmup=2, loop_time=0.3)),
+    ('zedo-relax, over-relaxed 1.7, 49 + 50', dict(step_mode='zedo-relax')),
+]
 
 
-def load_test_split(rig, det, num, data_root):
+def load_test_split(rig, det, num, data_root, offset=0):
     """2D, confidences, intrinsics and root-relative 3D of ``num`` evenly
-    spaced samples of the open benchmark's test split."""
+    spaced samples of the open benchmark's test split (shifted by
+    ``offset``)."""
     root = osp.join(data_root, rig)
     ann = np.load(osp.join(root, 'annotation_body3d', 'fps10',
                            'cmu_test.npz'))
     with open(osp.join(root, 'annotation_body3d', 'cameras.pkl'), 'rb') as f:
         cams = pickle.load(f)
-    idx = np.linspace(0, len(ann['imgname']) - 1, num).astype(int)
+    idx = np.linspace(0, len(ann['imgname']) - 1 - offset,
+                      num).astype(int) + offset
     part = (np.load(osp.join(root, 'joint_2d_det_files', 'cmu_test.npy'))
             if det else ann['part'])[idx]
     f, c = [], []
@@ -84,19 +102,20 @@ def errors(pred, gt):
                                         alignment='procrustes'), 1))
 
 
-def run(prior, anchors, data, rule, steps, init_steps):
+def run(prior, anchors, data, overrides):
     import time
 
     import torch
 
+    from mmzedo import core
     from mmzedo.core import zedo_lift
+    if isinstance(overrides, str):  # a preset of mmzedo.core
+        overrides = getattr(core, overrides)
     from mmzedo.utils import bone_lengths
     kp, conf, f, c, gt = data
     t0 = time.perf_counter()
     with torch.no_grad():
-        out = zedo_lift(prior, kp, conf, f, c, anchors, step_mode=rule,
-                        steps=steps, warmup=steps // 5,
-                        init_steps=init_steps)
+        out = zedo_lift(prior, kp, conf, f, c, anchors, **overrides)
     seconds = time.perf_counter() - t0
     pred = out['pose'].cpu().numpy()
     mpjpe, p_mpjpe = errors(pred, gt)
@@ -111,6 +130,7 @@ def run(prior, anchors, data, rule, steps, init_steps):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--num-samples', type=int, default=256)
+    p.add_argument('--offset', type=int, default=0)
     p.add_argument('--prior', default=PRIOR)
     p.add_argument('--anchors', default=ANCHORS)
     p.add_argument('--data-root',
@@ -121,24 +141,25 @@ def main(argv=None):
     prior, anchors = load_prior_and_anchor(args.prior, args.anchors)
     results = {}
     for setting, (rig, det) in SETTINGS.items():
-        data = load_test_split(rig, det, args.num_samples, args.data_root)
-        for rule, steps, init_steps in RUNS:
-            key = f'{rule} {steps}+{init_steps} | {setting}'
-            results[key] = run(prior, anchors, data, rule, steps, init_steps)
+        data = load_test_split(rig, det, args.num_samples, args.data_root,
+                               args.offset)
+        for label, overrides in RUNS:
+            key = f'{label} | {setting}'
+            results[key] = run(prior, anchors, data, overrides)
             print(json.dumps({key: results[key]}), flush=True)
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
         json.dump(results, f, indent=2)
-    print('| step rule | loop + initial-pose steps | ' +
-          ' | '.join(SETTINGS) + ' |')
-    print('|---|---|' + '---:|' * len(SETTINGS))
-    for rule, steps, init_steps in RUNS:
+    print('| step rule, ray projection, loop + initial-pose steps | ' +
+          ' | '.join(SETTINGS) + ' | poses/s (GT 2D) |')
+    print('|---|' + '---:|' * (len(SETTINGS) + 1))
+    for label, _ in RUNS:
         cells = []
         for setting in SETTINGS:
-            r = results[f'{rule} {steps}+{init_steps} | {setting}']
+            r = results[f'{label} | {setting}']
             cells.append(f'{r["MPJPE"]} / {r["P_MPJPE"]} ({r["scale"]})')
-        print(f'| {rule} | {steps} + {init_steps} | ' + ' | '.join(cells) +
-              ' |')
+        pps = results[f'{label} | {list(SETTINGS)[0]}']['poses_per_second']
+        print(f'| {label} | ' + ' | '.join(cells) + f' | {pps} |')
 
 
 if __name__ == '__main__':

@@ -193,7 +193,7 @@ class ZeDOLifter(BaseModel):
         kpts, scores, f, c = zedo_inputs([d.metainfo for d in data_samples])
         bar = None
         if self.show_progress:
-            bar = ProgressBar(self.zedo_cfg['steps'] // 50)
+            bar = ProgressBar(self.zedo_cfg['steps'])
         progress = (lambda i: bar.update()) if bar else None  # noqa: E731
         return zedo_lift(self.prior, kpts, scores, f, c, self.anchors,
                          progress=progress, **self.zedo_cfg)
