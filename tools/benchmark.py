@@ -38,7 +38,7 @@ CROSS_RIGS = ('phone-wide', 'telephoto')
 #: projection, as a row to compare the defaults with in the same run.
 PAPER_BUDGET = 'paper-budget'
 PAPER_BUDGET_CFG = dict(steps=1000, warmup=200, init_steps=500,
-                        loop_time=1.0, ray_relaxation=1.0)
+                        loop_time=1.0, ray_relaxation=1.0, polish_steps=0)
 REFINE = 'configs/zedo_refine/videopose3d_tcn-1frm_open-cmu_zedo-refine{}.py'
 REFINE_SETTINGS = {
     'gt2d': '',

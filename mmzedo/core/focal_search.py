@@ -25,15 +25,15 @@ from .zedo import zedo_lift
 #: ~118 deg to ~14 deg horizontal fields of view), geometric. The
 #: candidates are scored with ``candidate_loop`` (overrides of the ZeDO
 #: settings for the search only): the plain ray projection and 100 steps,
-#: whose energy tells focal lengths apart better than the default short,
-#: over-relaxed loop (open benchmark, 384 samples apart from the reported
+#: whose energy tells focal lengths apart better than a short over-relaxed
+#: loop (49 steps; open benchmark, 384 samples apart from the reported
 #: ones, per image: MPJPE +0.8..3.1% against known K instead of +2..6.7%,
 #: median focal error 18-49% instead of 33-62%); the final lift at the
 #: chosen focal length uses the caller's settings.
 FOCAL_SEARCH_DEFAULTS = dict(
     focal_min=0.3, focal_max=4.0, focal_num=12,
     candidate_loop=dict(steps=100, warmup=20, loop_time=1.0,
-                        ray_relaxation=1.0))
+                        ray_relaxation=1.0, polish_steps=0))
 
 
 def _parabola_vertex(y0: float, y1: float, y2: float) -> float:

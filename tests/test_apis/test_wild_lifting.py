@@ -176,13 +176,15 @@ def test_warm_started_sequences_are_smoother_and_cheaper(
     hook.remove()
     per = per['pose'].numpy().reshape(n, length, 17, 3)
     warm_pose = warm['pose'].numpy()
-    # per frame: 49 loop steps + the energy for every frame; warm start:
-    # that for the first frame, 25 + 1 for the others
+    # per frame: 39 + 10 loop steps + the energy for every frame; warm
+    # start: that for the first frame, 25 + 1 for the others
     assert warm_calls < 0.6 * per_calls, (warm_calls, per_calls)
     mpjpe = (lambda p: 1000 * np.linalg.norm(p - gt, axis=-1).mean())  # noqa
-    # measured here: 56.8 vs 57.8 mm, acceleration 28.7 vs 34.6 (README:
-    # 120 x 16 frames, better MPJPE on every row, GT and detector-like 2D)
-    assert mpjpe(warm_pose) <= mpjpe(per) + 1, (mpjpe(warm_pose), mpjpe(per))
+    # measured here: 56.7 vs 55.5 mm, acceleration 28.3 vs 33.7 (README:
+    # 120 x 16 frames, 1.4-1.8 mm behind per-frame lifting with GT 2D since
+    # its polish, ahead with detector-like 2D)
+    errors = (mpjpe(warm_pose), mpjpe(per))
+    assert errors[0] <= errors[1] + 2.5, errors
     assert acceleration(warm_pose) < 0.9 * acceleration(per)
     assert warm['valid'].all()
 

@@ -38,22 +38,26 @@ SETTINGS = {
     'gt2d, telephoto rig': ('telephoto', False),
 }
 #: The plain projection onto the rays (the paper's), for the budgets below.
-PLAIN = dict(ray_relaxation=1.0)
+PLAIN = dict(ray_relaxation=1.0, polish_steps=0)
 #: (label, overrides of ZEDO_DEFAULTS): loop + initial-pose steps.
 RUNS = [
     ('zedo-official, plain, 1000 + 500 (the paper\'s budget)',
      dict(PLAIN, steps=1000, warmup=200, init_steps=500, loop_time=1.0)),
     ('zedo-official, plain, 100 + 50 (the previous default)',
      dict(PLAIN, steps=100, warmup=20, loop_time=1.0)),
-    ('zedo-official, plain, 49 + 50', dict(PLAIN)),
-    ('**zedo-official, over-relaxed 1.7, 49 + 50 (default)**', dict()),
+    ('zedo-official, plain, 49 + 50', dict(PLAIN, steps=49)),
+    ('zedo-official, over-relaxed 1.7, 49 + 50, no polish',
+     dict(steps=49, polish_steps=0)),
+    ('**zedo-official, over-relaxed 1.7, 39 + 10 polish + 50 (default)**',
+     dict()),
     ('zedo-official, over-relaxed 1.7, 24 + 50',
-     dict(steps=24, warmup=2, loop_time=0.5)),
+     dict(steps=24, warmup=2, loop_time=0.5, polish_steps=0)),
     ('zedo-official, over-relaxed 1.45, 9 + 50 (ZEDO_10_EVALUATIONS)',
      'ZEDO_10_EVALUATIONS'),
     ('zedo-official, plain, 9 + 50',
      dict(PLAIN, steps=9, warmup=2, loop_time=0.3)),
-    ('zedo-relax, over-relaxed 1.7, 49 + 50', dict(step_mode='zedo-relax')),
+    ('zedo-relax, over-relaxed 1.7, 49 + 50',
+     dict(step_mode='zedo-relax', steps=49, polish_steps=0)),
 ]
 
 
