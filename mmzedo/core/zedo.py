@@ -83,7 +83,7 @@ ZEDO_DEFAULTS = dict(
     # table, tools/analysis/official_differences.py):
     # like the release, the pose is not made root-relative after the ray
     # projection, so the root moves along its ray too (True re-centres it:
-    # 6-11 mm worse MPJPE on the open benchmark),
+    # 3-14 mm worse MPJPE on the open benchmark),
     recentre_root=False,
     # unlike the release: T minimises the confidence-weighted squared
     # distances of the joints from their rays ('rays'); 'image-plane': the
