@@ -365,6 +365,16 @@ def test_bad_settings(shipped_prior, real_2d, anchors1, setting, match):
         _lift(shipped_prior, real_2d, anchors1, **setting)
 
 
+@pytest.mark.parametrize('weight', [1.0, -0.1, 'a'])
+def test_bad_warm_start_setting(shipped_prior, real_2d, anchors1, weight):
+    from mmzedo.core.sequence import zedo_lift_sequence
+    kp, conf, f, c, _ = real_2d
+    with pytest.raises(ZeDOInputError, match='anchor_weight'):
+        zedo_lift_sequence(shipped_prior, kp[None, :2], conf[None, :2],
+                           f[:1], c[:1], anchors1, cfg=FAST,
+                           warm_cfg=dict(anchor_weight=weight))
+
+
 def test_misspelt_setting(shipped_prior, real_2d, anchors1):
     with pytest.raises(TypeError, match='Unknown ZeDO settings'):
         _lift(shipped_prior, real_2d, anchors1, step=100)

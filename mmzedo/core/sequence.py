@@ -8,26 +8,60 @@ no initial-pose fit, fewer steps at low noise). Consecutive frames differ
 little, so this costs a fraction of lifting each frame from the anchor, and
 it carries the previous solution (depth, facing, limb choice) forward, which
 makes the motion smoother.
+
+Started from the previous pose alone, a frame also inherits the previous
+frame's error, and errors pile up along the track (MPJPE grows with the
+frame index). So each start is drawn back a little towards the track's
+anchor (the K-Means centre that the first frame started from), turned to
+the previous pose's facing (:func:`warm_start_pose`): the start keeps
+``1 - anchor_weight`` of the previous pose, and an error carried from ``k``
+frames back is damped by ``(1 - anchor_weight)^k``.
 """
 from typing import Callable, Dict, Optional
 
 import torch
 from torch import Tensor
 
-from .zedo import (ZEDO_DEFAULTS, check_zedo_inputs, resolve_zedo_cfg,
-                   score_result, zedo_lift, zedo_loop)
+from .zedo import (ZEDO_DEFAULTS, ZeDOInputError, check_zedo_inputs,
+                   resolve_zedo_cfg, score_result, zedo_lift, zedo_loop)
 
 #: Later frames of a track: the lifter's loop (:data:`ZEDO_DEFAULTS`, its
-#: over-relaxed ray projection and step rule) cut to 25 steps of
-#: dt = 0.01 (pseudo-time 0.25) from t = 0.07 down (less noise than a lift
+#: over-relaxed ray projection and step rule) cut to 35 steps of
+#: dt = 0.01 (pseudo-time 0.35) from t = 0.07 down (less noise than a lift
 #: from the anchor: the previous frame's pose is close), translation solved
-#: from the first step. Chosen on 120 open-benchmark test sequences apart
-#: from those the README reports (tools/analysis/in_the_wild_benchmark.py
-#: --sequence-offset 3). Later frames get no polish (zedo_lift's last
-#: stage): after a warm start it made MPJPE worse there (61.4 vs 59.5 mm
-#: with GT 2D).
-WARM_START_DEFAULTS = dict(ZEDO_DEFAULTS, steps=25, warmup=0, t_max=0.07,
-                           loop_time=0.25, polish_steps=0)
+#: from the first step, each start 15% the track's anchor
+#: (``anchor_weight``, :func:`warm_start_pose`; 0 starts from the previous
+#: pose alone). Chosen on open-benchmark test sequences apart from those
+#: the README reports (tools/analysis/in_the_wild_benchmark.py
+#: --sequence-offset 1 2 3 4): there, MPJPE 1.0-1.5 mm below per-frame
+#: lifting on all four rows (from the previous pose alone, 25 steps: 1.2-2
+#: mm above it with GT 2D). Later frames get no polish (zedo_lift's last
+#: stage): after a warm start it made MPJPE worse (61.4 vs 59.5 mm with GT
+#: 2D).
+WARM_START_DEFAULTS = dict(ZEDO_DEFAULTS, steps=35, warmup=0, t_max=0.07,
+                           loop_time=0.35, polish_steps=0, anchor_weight=0.15)
+
+
+def rotation_onto(source: Tensor, target: Tensor) -> Tensor:
+    """Rotations [N, 3, 3] that turn root-relative poses ``source`` onto
+    ``target`` [N, J, 3] in the least-squares sense (Kabsch: SVD of the
+    3x3 cross-covariance, reflections excluded); ``source @ R.mT``."""
+    U, _, Vh = torch.linalg.svd(source.transpose(1, 2) @ target)
+    # R = V diag(1, 1, det(V U^T)) U^T: a proper rotation.
+    d = torch.linalg.det(Vh.transpose(1, 2) @ U.transpose(1, 2))
+    D = torch.diag_embed(torch.stack([torch.ones_like(d)] * 2 + [d], -1))
+    return Vh.transpose(1, 2) @ D @ U.transpose(1, 2)
+
+
+def warm_start_pose(previous: Tensor, anchor: Tensor,
+                    anchor_weight: float) -> Tensor:
+    """Start of a warm-started frame: ``(1 - anchor_weight) * previous +
+    anchor_weight * R anchor``, with ``R`` turning the (root-relative)
+    ``anchor`` [N, J, 3] onto the ``previous`` pose [N, J, 3]."""
+    if anchor_weight == 0:
+        return previous
+    turned = anchor @ rotation_onto(anchor, previous).transpose(1, 2)
+    return (1 - anchor_weight) * previous + anchor_weight * turned
 
 
 @torch.no_grad()
@@ -59,6 +93,11 @@ def zedo_lift_sequence(prior,
         [N, L] (see :func:`score_result`).
     """
     warm = resolve_zedo_cfg(warm_cfg, WARM_START_DEFAULTS)
+    anchor_weight = warm.pop('anchor_weight')
+    if not (isinstance(anchor_weight, (int, float))
+            and 0 <= anchor_weight < 1):
+        raise ZeDOInputError(f'Warm-start setting anchor_weight='
+                             f'{anchor_weight!r}: must be in [0, 1).')
     device = next(prior.parameters()).device
     keypoints, scores, f, c, anchors = (
         torch.as_tensor(v, dtype=torch.float32).to(device)
@@ -73,10 +112,14 @@ def zedo_lift_sequence(prior,
     first = zedo_lift(prior, keypoints[:, 0], scores[:, 0], f, c, anchors,
                       **(cfg or {}))
     poses, Ts = [first['pose']], [first['translation']]
+    root = warm['root_index']
+    anchor = anchors - anchors[:, root:root + 1]
+    anchor = anchor[first['choice']]  # the anchor each track started from
     if progress is not None:
         progress(0)
     for i in range(1, length):
-        pose, T = zedo_loop(prior, poses[-1], Ts[-1], keypoints[:, i],
+        start = warm_start_pose(poses[-1], anchor, anchor_weight)
+        pose, T = zedo_loop(prior, start, Ts[-1], keypoints[:, i],
                             scores[:, i], f, c, warm)
         poses.append(pose)
         Ts.append(T)

@@ -173,18 +173,22 @@ def test_warm_started_sequences_are_smoother_and_cheaper(
         per_calls = sum(calls)
         warm = zedo_lift_sequence(shipped_prior, kp, conf, f, c, anchors)
         warm_calls = sum(calls) - per_calls
+        # started from the previous pose alone (no pull to the anchor)
+        alone = zedo_lift_sequence(shipped_prior, kp, conf, f, c, anchors,
+                                   warm_cfg=dict(anchor_weight=0))['pose']
     hook.remove()
     per = per['pose'].numpy().reshape(n, length, 17, 3)
     warm_pose = warm['pose'].numpy()
     # per frame: 39 + 10 loop steps + the energy for every frame; warm
-    # start: that for the first frame, 25 + 1 for the others
-    assert warm_calls < 0.6 * per_calls, (warm_calls, per_calls)
+    # start: that for the first frame, 35 + 1 for the others
+    assert warm_calls < 0.8 * per_calls, (warm_calls, per_calls)
     mpjpe = (lambda p: 1000 * np.linalg.norm(p - gt, axis=-1).mean())  # noqa
-    # measured here: 56.7 vs 55.5 mm, acceleration 28.3 vs 33.7 (README:
-    # 120 x 16 frames, 1.4-1.8 mm behind per-frame lifting with GT 2D since
-    # its polish, ahead with detector-like 2D)
-    errors = (mpjpe(warm_pose), mpjpe(per))
-    assert errors[0] <= errors[1] + 2.5, errors
+    # measured here: 52.8 vs 55.5 mm (previous pose alone: 56.7),
+    # acceleration 29.4 vs 33.7 (README: 120 x 16 frames, equal or better
+    # MPJPE on all rows)
+    errors = (mpjpe(warm_pose), mpjpe(per), mpjpe(alone.numpy()))
+    assert errors[0] <= errors[1], errors
+    assert errors[0] < errors[2] - 1, errors
     assert acceleration(warm_pose) < 0.9 * acceleration(per)
     assert warm['valid'].all()
 

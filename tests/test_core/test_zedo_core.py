@@ -124,6 +124,32 @@ def test_ray_projection_zeroes_reprojection_error(camera_poses):
     torch.testing.assert_close(past[:, 5], wrong[:, 5])
 
 
+def test_warm_start_turns_the_anchor_to_the_previous_pose(camera_poses):
+    from mmzedo.core.sequence import rotation_onto, warm_start_pose
+    S = camera_poses[0]
+    pose = S[:8] - S[:8, :1]
+    # A real pose turned by a known rotation (and mirrored: Kabsch must
+    # still return a proper rotation) is turned back exactly.
+    R_true = _rot('y', -70.) @ _rot('z', 30.)
+    R = rotation_onto(pose, pose @ R_true.T)
+    torch.testing.assert_close(R, R_true.expand(8, 3, 3), atol=1e-4,
+                               rtol=1e-4)
+    mirrored = pose * torch.tensor([-1., 1., 1.])
+    assert torch.allclose(torch.linalg.det(rotation_onto(pose, mirrored)),
+                          torch.ones(8), atol=1e-5)
+    # The start is the blend of the previous pose and the turned anchor:
+    # with the anchor = previous pose turned away, it is the previous pose.
+    anchor = pose[:1].expand(8, 17, 3) @ _rot('y', 90.).T
+    torch.testing.assert_close(
+        warm_start_pose(pose[:1].expand(8, 17, 3), anchor, 0.3),
+        pose[:1].expand(8, 17, 3), atol=1e-4, rtol=1e-4)
+    other = pose[1:2].expand(8, 17, 3)
+    start = warm_start_pose(other, anchor, 0.3)
+    turned = anchor @ rotation_onto(anchor, other).transpose(1, 2)
+    torch.testing.assert_close(start, 0.7 * other + 0.3 * turned)
+    assert warm_start_pose(other, anchor, 0.0) is other
+
+
 @pytest.fixture(scope='module')
 def tiny_prior():
     return ScorePrior(ScoreMLP(hidden_dim=64, temb_dim=32)).eval()

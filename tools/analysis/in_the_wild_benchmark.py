@@ -17,7 +17,7 @@ prior and anchor), two parts:
 Prints Markdown tables and writes ``work_dirs/in_the_wild_benchmark.json``.
 
     python tools/analysis/in_the_wild_benchmark.py [--num-samples 256]
-        [--num-sequences 120] [--length 16] [--sequence-offset 0]
+        [--num-sequences 120] [--length 16] [--sequence-offset 0 [1 ...]]
 """
 import argparse
 import collections
@@ -87,7 +87,16 @@ def intrinsics_part(prior, anchors, args):
 
 def test_sequences(rig, det, length, num, data_root, offset=0):
     """Runs of ``length`` consecutive test frames, evenly chosen (shifted
-    by ``offset`` runs)."""
+    by ``offset`` runs; ``offset`` may be a list: their runs together).
+    Offsets that would share runs with offset 0's are skipped, so that
+    offsets > 0 stay apart from the runs the README reports."""
+    if not np.isscalar(offset):
+        parts = [test_sequences(rig, det, length, num, data_root, o)
+                 for o in offset]
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            raise SystemExit(f'{rig}: no runs at offsets {list(offset)}.')
+        return tuple(np.concatenate(v) for v in zip(*parts))
     root = osp.join(data_root, rig)
     ann = np.load(osp.join(root, 'annotation_body3d', 'fps10',
                            'cmu_test.npz'))
@@ -108,7 +117,12 @@ def test_sequences(rig, det, length, num, data_root, offset=0):
             if len(run) == length:
                 chunks.append([i for _, i in run])
                 run = []
-    chunks = np.array(chunks[offset::max(1, len(chunks) // num)][:num])
+    step = max(1, len(chunks) // num)
+    if offset and offset >= step:
+        print(f'{rig}: offset {offset} skipped (its runs overlap offset '
+              f'0\'s: {len(chunks)} runs, every {step}th is taken)')
+        return None
+    chunks = np.array(chunks[offset::step][:num])
     f, c = [], []
     for first in chunks[:, 0]:
         subject, folder = ann['imgname'][first].split('/')[:2]
@@ -182,9 +196,10 @@ def main(argv=None):
     p.add_argument('--num-samples', type=int, default=256)
     p.add_argument('--num-sequences', type=int, default=120)
     p.add_argument('--length', type=int, default=16)
-    p.add_argument('--sequence-offset', type=int, default=0,
-                   help='shift the sequences by this many runs (the warm '
-                   'start was tuned at 3)')
+    p.add_argument('--sequence-offset', type=int, nargs='+', default=[0],
+                   help='shift the sequences by this many runs; several: '
+                   'their runs together (the warm start was tuned on 1 2 3 '
+                   '4, apart from 0)')
     p.add_argument('--data-root',
                    default=osp.join(REPO, 'data', 'open_h36m'))
     p.add_argument('--out', default=osp.join(REPO, 'work_dirs',
