@@ -193,6 +193,24 @@ def test_warm_started_sequences_are_smoother_and_cheaper(
     assert warm['valid'].all()
 
 
+def test_sequence_offsets_stay_apart_from_the_reported_runs(open_benchmark):
+    import sys
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
+    from in_the_wild_benchmark import test_sequences
+    root, _ = open_benchmark
+    reported = test_sequences('h36m-like', False, 12, 12, root)[0]
+    tuning = test_sequences('h36m-like', False, 12, 12, root, [1, 2])[0]
+    assert tuning.shape == (24, 12, 17, 2)
+    first = {r[0].tobytes() for r in reported}
+    assert not first & {r[0].tobytes() for r in tuning}
+    # With every run taken, any offset > 0 would overlap: it is skipped.
+    every = test_sequences('h36m-like', False, 12, 10**6, root, [0, 1])[0]
+    np.testing.assert_array_equal(
+        every, test_sequences('h36m-like', False, 12, 10**6, root)[0])
+    with pytest.raises(SystemExit, match='no runs'):
+        test_sequences('h36m-like', False, 12, 10**6, root, [1])
+
+
 def test_video_predictions_through_the_demo(open_benchmark, tmp_path):
     """An inferencer video file (frame-ordered people) made from an
     open-benchmark test sequence: tracked, warm-started, contact sheet."""
