@@ -35,10 +35,9 @@ BASELINE_CKPT = osp.join(REPO, 'work_dirs', 'videopose3d_tcn-1frm_open-cmu',
 ZEDO = 'configs/zedo/zedo_S{S}_{setting}_open-cmu-{rig}.py'
 CROSS_RIGS = ('phone-wide', 'telephoto')
 #: The paper's (and the official release's) budget with the plain ray
-#: projection, as a row to compare the defaults with in the same run.
+#: projection (mmzedo.core.ZEDO_PAPER_BUDGET), as a row to compare the
+#: defaults with in the same run.
 PAPER_BUDGET = 'paper-budget'
-PAPER_BUDGET_CFG = dict(steps=1000, warmup=200, init_steps=500,
-                        loop_time=1.0, ray_relaxation=1.0, polish_steps=0)
 REFINE = 'configs/zedo_refine/videopose3d_tcn-1frm_open-cmu_zedo-refine{}.py'
 REFINE_SETTINGS = {
     'gt2d': '',
@@ -103,8 +102,9 @@ def main(argv=None):
         if rig != 'h36m-like':
             name += f'_{rig}'
         if step_mode == PAPER_BUDGET:
+            from mmzedo.core import ZEDO_PAPER_BUDGET
             opts.update({f'model.zedo_cfg.{k}': v
-                         for k, v in PAPER_BUDGET_CFG.items()})
+                         for k, v in ZEDO_PAPER_BUDGET.items()})
             name += '_paper-budget'
         elif step_mode:
             # The textbook step over the truncated range (its own dt).

@@ -14,7 +14,7 @@ from .score_prior import (PRIOR_FORMAT, TRAIN_T_DEFAULTS, ScorePrior,
 from .sde_lib import SDE, SubVPSDE, VESDE, VPSDE, build_sde
 from .steps import STEP_RULES, get_step_rule, register_step_rule
 from .zedo import (REFINE_DEFAULTS, ZEDO_10_EVALUATIONS, ZEDO_DEFAULTS,
-                   ZeDOInputError,
+                   ZEDO_PAPER_BUDGET, ZeDOInputError,
                    check_zedo_inputs, initial_pose_optimiser, pose_validity,
                    quaternion_to_matrix, reprojection_error,
                    resolve_zedo_cfg, score_result, zedo_lift, zedo_loop)
@@ -26,6 +26,7 @@ __all__ = [
     'REFINE_DEFAULTS', 'SCORE_NETS', 'SDE', 'STEP_RULES', 'ScoreMLP',
     'ScorePrior', 'SubVPSDE', 'TRAIN_T_DEFAULTS', 'VESDE', 'VPSDE',
     'WARM_START_DEFAULTS', 'ZEDO_10_EVALUATIONS', 'ZEDO_DEFAULTS',
+    'ZEDO_PAPER_BUDGET',
     'ZeDOInputError', 'augment_poses',
     'build_score_net', 'build_sde', 'estimate_focal', 'check_train_t',
     'check_zedo_inputs', 'flip_poses', 'get_step_rule',

@@ -197,7 +197,8 @@ def test_default_budget_matches_the_paper_loop(open_benchmark,
     import torch
     from mmpose.evaluation.functional import keypoint_mpjpe
 
-    from mmzedo.core import ZEDO_10_EVALUATIONS, ZEDO_DEFAULTS, zedo_lift
+    from mmzedo.core import (ZEDO_10_EVALUATIONS, ZEDO_DEFAULTS,
+                             ZEDO_PAPER_BUDGET, zedo_lift)
     from mmzedo.core.anchors import load_anchors
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
     from step_rule_sweep import load_test_split
@@ -212,9 +213,7 @@ def test_default_budget_matches_the_paper_loop(open_benchmark,
     mask = np.ones(gt.shape[:2], dtype=bool)
     errors = {}
     for name, cfg in (('default', {}),
-                      ('paper', dict(steps=1000, warmup=200, init_steps=500,
-                                     loop_time=1.0, ray_relaxation=1.0,
-                                     polish_steps=0)),
+                      ('paper', ZEDO_PAPER_BUDGET),
                       ('plain', dict(steps=49, ray_relaxation=1.0,
                                      polish_steps=0)),
                       ('10 evaluations', ZEDO_10_EVALUATIONS)):

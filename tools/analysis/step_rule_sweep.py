@@ -42,7 +42,7 @@ PLAIN = dict(ray_relaxation=1.0, polish_steps=0)
 #: (label, overrides of ZEDO_DEFAULTS): loop + initial-pose steps.
 RUNS = [
     ('zedo-official, plain, 1000 + 500 (the paper\'s budget)',
-     dict(PLAIN, steps=1000, warmup=200, init_steps=500, loop_time=1.0)),
+     'ZEDO_PAPER_BUDGET'),
     ('zedo-official, plain, 100 + 50 (the previous default)',
      dict(PLAIN, steps=100, warmup=20, loop_time=1.0)),
     ('zedo-official, plain, 49 + 50', dict(PLAIN, steps=49)),
