@@ -18,6 +18,7 @@ Prints Markdown tables and writes ``work_dirs/in_the_wild_benchmark.json``.
 
     python tools/analysis/in_the_wild_benchmark.py [--num-samples 256]
         [--num-sequences 120] [--length 16] [--sequence-offset 0 [1 ...]]
+        [--warm-cfg '{"anchor_weight": 0}']
 """
 import argparse
 import collections
@@ -165,8 +166,8 @@ def sequence_part(prior, anchors, args):
                         anchors)['pose'].numpy().reshape(n, length, 17, 3)
         t1 = time.perf_counter()
         per_evals = sum(evaluated) / (n * length)
-        warm = zedo_lift_sequence(prior, kp, conf, f, c,
-                                  anchors)['pose'].numpy()
+        warm = zedo_lift_sequence(prior, kp, conf, f, c, anchors,
+                                  warm_cfg=args.warm_cfg)['pose'].numpy()
         t2 = time.perf_counter()
         hook.remove()
         warm_evals = sum(evaluated) / (n * length) - per_evals
@@ -200,6 +201,9 @@ def main(argv=None):
                    help='shift the sequences by this many runs; several: '
                    'their runs together (the warm start was tuned on 1 2 3 '
                    '4, apart from 0)')
+    p.add_argument('--warm-cfg', type=json.loads, default=None,
+                   help='overrides of WARM_START_DEFAULTS for the warm '
+                   'start, as JSON (e.g. \'{"anchor_weight": 0}\')')
     p.add_argument('--data-root',
                    default=osp.join(REPO, 'data', 'open_h36m'))
     p.add_argument('--out', default=osp.join(REPO, 'work_dirs',
