@@ -27,8 +27,7 @@ def publish(config: str, checkpoint: str, out: str) -> str:
     from mmpose.registry import MODELS
 
     import mmzedo  # noqa: F401 - weights_only-safe mmengine checkpoints
-    from mmzedo.core import PRIOR_FORMAT, state_dict_sha256
-    from mmzedo.utils import JOINT_NAMES, ROOT_INDEX
+    from mmzedo.core import published_prior
     from mmzedo.utils.safe_io import atomic_path, refuse_overwriting_inputs
     refuse_overwriting_inputs([out], [config, checkpoint])
     cfg = Config.fromfile(config)
@@ -38,7 +37,7 @@ def publish(config: str, checkpoint: str, out: str) -> str:
     ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
     # mmengine's EMAHook stores the averaged weights under 'state_dict'.
     state = {
-        k: v.float() if v.is_floating_point() else v
+        k: v
         for k, v in ckpt['state_dict'].items() if k.startswith('prior.')
     }
     if not state:
@@ -46,21 +45,12 @@ def publish(config: str, checkpoint: str, out: str) -> str:
     # The prior's own record of its settings, defaults and checks included.
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     prior_cfg = MODELS.build(m).prior_cfg
-    meta = dict(
-        format=PRIOR_FORMAT,
-        units='m',
-        joint_layout='h36m',
-        joint_names=list(JOINT_NAMES),
-        root_index=ROOT_INDEX,
-        train_t=dict(prior_cfg['train_t']),
-        config=osp.basename(config),
-        iter=int(ckpt.get('meta', {}).get('iter', -1)),
-        torch=str(torch.__version__),
-        sha256=state_dict_sha256(state))
+    published = published_prior(state, prior_cfg, osp.basename(config),
+                                ckpt.get('meta', {}).get('iter', -1))
+    meta = published['meta']
     # Atomic: a failed or interrupted run leaves no partial file.
     with atomic_path(out) as tmp:
-        torch.save(dict(state_dict=state, prior_cfg=prior_cfg, meta=meta),
-                   tmp)
+        torch.save(published, tmp)
     print(f'published {out} ({osp.getsize(out) / 1e6:.1f} MB, weights '
           f'sha256 {meta["sha256"][:8]}, iter {meta["iter"]}, train_t '
           f'{meta["train_t"]})')

@@ -9,8 +9,8 @@ from .score_net import (SCORE_NETS, ScoreMLP, build_score_net,
 from .camera_geometry import (project, project_onto_rays, ray_translation,
                               unit_rays)
 from .score_prior import (PRIOR_FORMAT, TRAIN_T_DEFAULTS, ScorePrior,
-                          check_train_t, sample_train_times,
-                          state_dict_sha256)
+                          check_train_t, published_prior,
+                          sample_train_times, state_dict_sha256)
 from .sde_lib import SDE, SubVPSDE, VESDE, VPSDE, build_sde
 from .steps import STEP_RULES, get_step_rule, register_step_rule
 from .zedo import (REFINE_DEFAULTS, ZEDO_10_EVALUATIONS, ZEDO_DEFAULTS,
@@ -31,6 +31,7 @@ __all__ = [
     'build_score_net', 'build_sde', 'estimate_focal', 'check_train_t',
     'check_zedo_inputs', 'flip_poses', 'get_step_rule',
     'initial_pose_optimiser', 'pose_validity', 'project', 'project_onto_rays',
+    'published_prior',
     'quaternion_to_matrix', 'ray_translation', 'register_step_rule',
     'reprojection_error', 'resolve_augment_cfg', 'resolve_zedo_cfg',
     'rotate_poses', 'rotation_matrices', 'sample_train_times', 'scale_bones',

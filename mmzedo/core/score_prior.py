@@ -70,6 +70,39 @@ def state_dict_sha256(state: dict) -> str:
     return h.hexdigest()
 
 
+def published_prior(state: dict, prior_cfg: dict, config: str,
+                    iteration: int) -> dict:
+    """What a published prior file holds (``torch.save`` it; see
+    :meth:`ScorePrior.from_checkpoint`): the weights ``state``
+    (``'prior.'``-prefixed keys as in mmzedo's ``PosePrior``, cast to
+    float32), ``prior_cfg`` (plain dicts that rebuild the prior) and
+    ``meta`` (format, units, joint layout, training-time range, config
+    name, training iteration, torch version and the weights' SHA-256).
+    Shared by ``tools/publish_prior.py`` and ``tools/train_prior_plain.py``.
+    """
+    from mmzedo.utils.skeleton import JOINT_NAMES, ROOT_INDEX
+    state = {
+        k: v.detach().cpu().float() if v.is_floating_point() else
+        v.detach().cpu()
+        for k, v in state.items()
+    }
+    if not state or not all(k.startswith('prior.') for k in state):
+        raise KeyError('A published prior needs "prior.*" weights, got '
+                       f'{sorted(state)[:3]}.')
+    meta = dict(
+        format=PRIOR_FORMAT,
+        units='m',
+        joint_layout='h36m',
+        joint_names=list(JOINT_NAMES),
+        root_index=ROOT_INDEX,
+        train_t=dict(prior_cfg['train_t']),
+        config=config,
+        iter=int(iteration),
+        torch=str(torch.__version__),
+        sha256=state_dict_sha256(state))
+    return dict(state_dict=state, prior_cfg=prior_cfg, meta=meta)
+
+
 class ScorePrior(nn.Module):
     """Score-matching prior over root-relative poses ``[B, J, 3]`` (metres).
 

@@ -112,6 +112,23 @@ def test_lifter_clear_errors(open_benchmark, tmp_path):
                           anchors=bad))
     with pytest.raises(RuntimeError, match='nothing to train'):
         _lifter()(None, samples, mode='loss')
+    # tools/test.py CONFIG CHECKPOINT with a prior of another architecture
+    # (the accurate prior, width 1024) than the config's: a clear error, not
+    # a silent mix (mmengine loads non-strictly).
+    from mmengine.runner.checkpoint import _load_checkpoint_to_model
+    accurate = torch.load(osp.join(REPO_ROOT, 'checkpoints',
+                                   'prior_mlp-1024x2_subvp-t01-cos_'
+                                   'open-cmu.pth'), weights_only=True)
+    with pytest.raises(ValueError, match='model.prior_checkpoint=PATH'):
+        _load_checkpoint_to_model(_lifter(), accurate, strict=False)
+    # The same architecture loads (another prior of the shipped shape).
+    shipped = torch.load(SHIPPED_PRIOR, weights_only=True)
+    lifter = _lifter()
+    w = next(lifter.prior.parameters())
+    with torch.no_grad():
+        w.zero_()
+    _load_checkpoint_to_model(lifter, shipped, strict=False)
+    assert w.abs().sum() > 0
     # More hypotheses than anchors, or none: an error naming the file.
     for num in (11, 0):
         with pytest.raises(ValueError, match='anchors_open-cmu_S10.npz holds '

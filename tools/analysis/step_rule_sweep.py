@@ -61,6 +61,18 @@ RUNS = [
 ]
 
 
+def add_sample_args(parser, out_name: str) -> None:
+    """The analysis tools' test-sample options: ``--num-samples``,
+    ``--offset``, ``--data-root`` and ``--out`` (default
+    ``work_dirs/OUT_NAME``)."""
+    parser.add_argument('--num-samples', type=int, default=256)
+    parser.add_argument('--offset', type=int, default=0)
+    parser.add_argument('--data-root',
+                        default=osp.join(REPO, 'data', 'open_h36m'))
+    parser.add_argument('--out', default=osp.join(REPO, 'work_dirs',
+                                                  out_name))
+
+
 def load_test_split(rig, det, num, data_root, offset=0):
     """2D, confidences, intrinsics and root-relative 3D of ``num`` evenly
     spaced samples of the open benchmark's test split (shifted by
@@ -133,14 +145,9 @@ def run(prior, anchors, data, overrides):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--num-samples', type=int, default=256)
-    p.add_argument('--offset', type=int, default=0)
+    add_sample_args(p, 'step_rule_sweep.json')
     p.add_argument('--prior', default=PRIOR)
     p.add_argument('--anchors', default=ANCHORS)
-    p.add_argument('--data-root',
-                   default=osp.join(REPO, 'data', 'open_h36m'))
-    p.add_argument('--out',
-                   default=osp.join(REPO, 'work_dirs', 'step_rule_sweep.json'))
     args = p.parse_args(argv)
     prior, anchors = load_prior_and_anchor(args.prior, args.anchors)
     results = {}

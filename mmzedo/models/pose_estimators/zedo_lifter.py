@@ -165,12 +165,33 @@ class ZeDOLifter(BaseModel):
         # checkpoint (keys 'prior.*') into this model without warnings.
         self.register_buffer(
             'anchors', torch.from_numpy(a).float(), persistent=False)
+        self.prior_checkpoint = prior_checkpoint
+        self._register_load_state_dict_pre_hook(self._check_loaded_prior)
         self.zedo_cfg = resolve_zedo_cfg(zedo_cfg)
         self.show_progress = show_progress
         if on_invalid not in ('warn', 'error', 'ignore'):
             raise ValueError("on_invalid must be 'warn', 'error' or "
                              f"'ignore', got {on_invalid!r}.")
         self.on_invalid = on_invalid
+
+    def _check_loaded_prior(self, state_dict, prefix, *args) -> None:
+        """Refuse a checkpoint (``tools/test.py CONFIG CHECKPOINT``) whose
+        prior has another architecture than ``prior_checkpoint``'s: loaded
+        non-strictly it would leave a silent mix of the two."""
+        own = self.prior.state_dict()
+        for key, value in state_dict.items():
+            if not key.startswith(prefix + 'prior.'):
+                continue
+            name = key[len(prefix + 'prior.'):]
+            if name not in own or own[name].shape != value.shape:
+                got = tuple(value.shape)
+                want = tuple(own[name].shape) if name in own else 'no such key'
+                raise ValueError(
+                    f'The checkpoint holds a prior of another architecture '
+                    f'than the config\'s prior_checkpoint '
+                    f'({self.prior_checkpoint}): {key} is {got}, the model '
+                    f'has {want}. To lift with that prior, name it in the '
+                    'config: --cfg-options model.prior_checkpoint=PATH.')
 
     def train(self, mode: bool = True):
         # The prior stays in eval mode (dropout off) whatever the runner does.

@@ -1,0 +1,80 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""The plain-torch analysis tools: core_throughput.py counts the prior
+evaluations that each budget promises and lifts with torch only;
+prior_comparison.py scores priors, and the accurate prior that ships beside
+the default one is more accurate than it on real test motion."""
+import json
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from ..conftest import REPO_ROOT, SHIPPED_PRIOR
+
+sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
+import core_throughput  # noqa: E402
+import prior_comparison  # noqa: E402
+from step_rule_sweep import load_test_split  # noqa: E402
+
+
+def test_core_throughput_counts_the_budgets(open_benchmark, tmp_path,
+                                            capsys):
+    root, _ = open_benchmark
+    out = tmp_path / 'poses.npz'
+    core_throughput.main([
+        '--device', 'cpu', '--num-samples', '48', '--hypotheses', '1', '10',
+        '--budget', 'default', 'ten', '--max-batch', '200', '--data-root',
+        root, '--out',
+        str(out)
+    ])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+            if line.startswith('{')]
+    assert [(r['budget'], r['S']) for r in rows] == [('default', 1),
+                                                     ('default', 10),
+                                                     ('ten', 1), ('ten', 10)]
+    evals = {r['budget']: r['prior_evaluations_per_hypothesis'] for r in rows}
+    assert evals == {'default': 50, 'ten': 10}
+    by = {(r['budget'], r['S']): r for r in rows}
+    # S=10 in batches of at most 200 hypotheses: 20 samples per call.
+    assert by['default', 10]['batches'] == 3
+    assert by['default', 1]['MPJPE'] < 80  # the README: 53.8 on 256
+    assert by['default', 10]['MinMPJPE'] < by['default', 10]['MPJPE']
+    saved = np.load(out)
+    assert saved['default_S10'].shape == (48, 17, 3)
+    err = 1000 * np.linalg.norm(saved['default_S1'] - saved['gt'],
+                                axis=-1).mean()
+    assert err == pytest.approx(by['default', 1]['MPJPE'], abs=0.1)
+
+
+def test_best_hypothesis_errors_finds_the_right_one(open_benchmark):
+    root, _ = open_benchmark
+    gt = load_test_split('h36m-like', False, 6, root)[4]
+    rng = np.random.default_rng(0)
+    hyps = gt[:, None] + rng.normal(0, 0.05, (6, 4, 17, 3))
+    hyps[np.arange(6), rng.integers(0, 4, 6)] = 2 * gt  # scaled: P-MPJPE 0
+    hyps[:, 0] = gt + 0.01  # shifted by 1 cm per axis
+    mpjpe, p_mpjpe = prior_comparison.best_hypothesis_errors(hyps, gt)
+    assert mpjpe == pytest.approx(10 * np.sqrt(3), abs=0.1)
+    assert p_mpjpe == pytest.approx(0, abs=0.1)
+
+
+def test_accurate_prior_beats_the_shipped_one(open_benchmark):
+    assert osp.getsize(prior_comparison.ACCURATE_PRIOR) < 30e6
+    ckpt = torch.load(prior_comparison.ACCURATE_PRIOR, weights_only=True)
+    assert ckpt['meta']['config'] == \
+        'prior_mlp-1024x2_subvp-t01-cos_1xb1024-45k_open-cmu.py'
+    assert osp.isfile(osp.join(REPO_ROOT, 'configs', 'prior',
+                               ckpt['meta']['config']))
+    assert ckpt['prior_cfg']['score_net']['hidden_dim'] == 1024
+    root, _ = open_benchmark
+    # Test samples apart from the README's (offset 5), GT 2D, S=1. README:
+    # 53.8 / 32.6 against 49.1 / 26.9 mm on 256 samples.
+    data = {'gt2d': load_test_split('h36m-like', False, 96, root, 5)}
+    shipped = prior_comparison.compare(SHIPPED_PRIOR, data, (1, ))
+    accurate = prior_comparison.compare(prior_comparison.ACCURATE_PRIOR,
+                                        data, (1, ))
+    assert accurate['gt2d'][1]['P_MPJPE'] < \
+        shipped['gt2d'][1]['P_MPJPE'] - 2.5
+    assert accurate['gt2d'][1]['MPJPE'] < shipped['gt2d'][1]['MPJPE']

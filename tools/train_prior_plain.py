@@ -1,0 +1,227 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""Train a pose prior config where only torch is installed (a GPU machine
+without OpenMMLab), and publish it.
+
+``tools/train.py CONFIG`` is the way to train a prior wherever mmpose is
+installed. This tool runs the same training in a plain-torch loop for
+machines that have torch but no OpenMMLab, in two steps:
+
+1. ``export`` (here, with mmpose): resolves CONFIG (``_base_`` included) and
+   writes WORK_DIR/settings.json (the prior's ``prior_cfg`` as
+   ``PosePrior`` builds it, the data preprocessor's augmentation, optimiser,
+   gradient clipping, ``param_scheduler``, EMA rate, iterations, batch size)
+   and WORK_DIR/poses.npy (the root-relative training targets, read by
+   ``PoseTargetDataset`` from the config's mmpose dataset).
+2. ``train`` (there, torch only): the prior (:class:`mmzedo.core.ScorePrior`)
+   trained by DSM on shuffled batches of those poses, augmented per batch
+   with :func:`mmzedo.core.augment_poses`, Adam with the config's schedule
+   (``LinearLR`` / ``CosineAnnealingLR`` with mmengine's begin/end
+   semantics, through torch's ``LambdaLR``), gradient clipping and an EMA
+   of the weights (torch's ``AveragedModel``; mmengine's
+   ``ExponentialMovingAverage`` rule); writes published priors (EMA
+   weights, :func:`mmzedo.core.published_prior`) to WORK_DIR/OUT.
+
+No validation runs in the loop (``PriorQualityMetric`` needs mmpose's
+pipeline): score the published prior with ``tools/test.py`` or the
+analysis tools where mmpose is installed.
+
+    python tools/train_prior_plain.py export CONFIG WORK_DIR
+    python tools/train_prior_plain.py train WORK_DIR [--device cuda]
+        [--out DIR] [--max-iters N] [--save-every N]
+"""
+import argparse
+import json
+import math
+import os
+import os.path as osp
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
+
+#: The mmengine schedulers that ``train`` reproduces.
+SCHEDULERS = ('LinearLR', 'CosineAnnealingLR')
+
+
+def export(config: str, work_dir: str) -> None:
+    """Write ``settings.json`` and ``poses.npy`` of ``config`` to
+    ``work_dir`` (needs mmpose)."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS, MODELS
+
+    import mmzedo  # noqa: F401
+    from mmzedo.utils.safe_io import atomic_path
+    cfg = Config.fromfile(config)
+    if cfg.model.get('type') != 'PosePrior':
+        raise ValueError(f'{config} is not a PosePrior config.')
+    init_default_scope(cfg.get('default_scope', 'mmpose'))
+    model = MODELS.build(cfg.model)
+    optimizer = dict(cfg.optim_wrapper.optimizer)
+    if optimizer.pop('type') != 'Adam':
+        raise ValueError(f'{config}: only Adam is reproduced here.')
+    schedulers = [dict(s) for s in cfg.get('param_scheduler', [])]
+    for s in schedulers:
+        if s['type'] not in SCHEDULERS or s.get('by_epoch', True):
+            raise ValueError(f'{config}: param_scheduler {s["type"]} '
+                             f'(by_epoch={s.get("by_epoch", True)}) is not '
+                             f'reproduced here; {SCHEDULERS} by iteration '
+                             'are.')
+    ema = [h for h in cfg.get('custom_hooks', []) if h['type'] == 'EMAHook']
+    if len(ema) != 1 or ema[0].get('ema_type') != 'ExponentialMovingAverage':
+        raise ValueError(f'{config}: expected one EMAHook with '
+                         'ExponentialMovingAverage.')
+    clip = cfg.optim_wrapper.get('clip_grad') or {}
+    settings = dict(
+        config=osp.basename(config),
+        prior_cfg=model.prior_cfg,
+        augment=dict(model.data_preprocessor.augment),
+        optimizer=optimizer,
+        clip_grad_max_norm=clip.get('max_norm'),
+        param_scheduler=schedulers,
+        ema_momentum=float(ema[0].get('momentum', 2e-4)),
+        max_iters=int(cfg.train_cfg.max_iters),
+        batch_size=int(cfg.train_dataloader.batch_size))
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    os.makedirs(work_dir, exist_ok=True)
+    with atomic_path(osp.join(work_dir, 'poses.npy')) as tmp:
+        with open(tmp, 'wb') as f:
+            np.save(f, dataset.poses.numpy().astype(np.float32))
+    with atomic_path(osp.join(work_dir, 'settings.json')) as tmp:
+        with open(tmp, 'w') as f:
+            json.dump(settings, f, indent=2)
+    print(f'exported {len(dataset.poses)} poses and the settings of '
+          f'{config} to {work_dir}')
+
+
+def lr_factor(schedulers, it: int, base_lr: float) -> float:
+    """The learning rate of iteration ``it`` over ``base_lr`` under
+    mmengine's ``LinearLR`` / ``CosineAnnealingLR`` (each active on
+    ``[begin, end)``, constant outside; schedulers multiply)."""
+    factor = 1.0
+    for s in schedulers:
+        begin, end = s.get('begin', 0), s['end']
+        if s['type'] == 'LinearLR':
+            start, stop = s.get('start_factor', 1 / 3), s.get(
+                'end_factor', 1.0)
+            # mmengine's LinearLR reaches end_factor at step end - 1.
+            span = max(end - begin - 1, 1)
+            k = min(max(it - begin, 0), span) / span
+            factor *= start + (stop - start) * k
+        elif it >= begin:  # CosineAnnealingLR
+            eta_min = s.get('eta_min', 0.0) / base_lr
+            # Constant after end - 1, the last step mmengine takes.
+            k = min(it - begin, end - begin - 1) / s.get('T_max',
+                                                         end - begin)
+            factor *= eta_min + (1 - eta_min) * (1 + math.cos(math.pi * k)) / 2
+    return factor
+
+
+def ema_of(model: torch.nn.Module, momentum: float):
+    """An EMA of ``model``'s weights and buffers by mmengine's
+    ``ExponentialMovingAverage`` rule, ``avg <- (1 - m) avg + m param``
+    (torch's ``AveragedModel``; the first update copies)."""
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+    return AveragedModel(model,
+                         multi_avg_fn=get_ema_multi_avg_fn(1 - momentum),
+                         use_buffers=True)
+
+
+def train(work_dir: str, out: str, device: str, max_iters=None,
+          save_every=None, seed: int = 0, log_every: int = 1000) -> str:
+    """Train the exported config (plain torch) and publish it to ``out``;
+    returns the last published file."""
+    from mmzedo.core import (ScorePrior, augment_poses, build_score_net,
+                             published_prior)
+    from mmzedo.utils.safe_io import atomic_path
+    with open(osp.join(work_dir, 'settings.json')) as f:
+        s = json.load(f)
+    poses = torch.from_numpy(np.load(osp.join(work_dir, 'poses.npy')))
+    if poses.ndim != 3 or poses.shape[1:] != (17, 3):
+        raise ValueError(f'{work_dir}/poses.npy: expected [N, 17, 3] poses, '
+                         f'got {tuple(poses.shape)}.')
+    if not torch.isfinite(poses).all():
+        raise ValueError(f'{work_dir}/poses.npy holds NaN or inf.')
+    if len(poses) < s['batch_size']:
+        raise ValueError(f'{work_dir}/poses.npy: {len(poses)} poses, fewer '
+                         f'than one batch ({s["batch_size"]}).')
+    torch.manual_seed(seed)
+    poses = poses.to(device)
+    cfg = dict(s['prior_cfg'])
+    prior = ScorePrior(build_score_net(dict(cfg.pop('score_net'))),
+                       **cfg).to(device)
+    base_lr = s['optimizer']['lr']
+    opt = torch.optim.Adam(prior.parameters(), **s['optimizer'])
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda it: lr_factor(s['param_scheduler'], it, base_lr))
+    ema = ema_of(prior, s['ema_momentum'])
+    max_iters = max_iters or s['max_iters']
+    save_every = save_every or max_iters
+    bs, n = s['batch_size'], len(poses)
+    os.makedirs(out, exist_ok=True)
+    perm, pos, t0, last = torch.randperm(n, device=device), 0, time.time(), ''
+    loss_sum = torch.zeros((), device=device)
+    prior.train()
+    for it in range(1, max_iters + 1):
+        if pos + bs > n:  # a new shuffled pass, as InfiniteSampler
+            perm, pos = torch.randperm(n, device=device), 0
+        x = augment_poses(poses[perm[pos:pos + bs]], **s['augment'])
+        pos += bs
+        loss = prior.dsm_loss(x)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if s['clip_grad_max_norm']:
+            torch.nn.utils.clip_grad_norm_(prior.parameters(),
+                                           s['clip_grad_max_norm'])
+        opt.step()
+        sched.step()
+        ema.update_parameters(prior)
+        loss_sum += loss.detach()
+        if it % log_every == 0:
+            mean_loss = loss_sum.item() / log_every
+            print(f'iter {it}/{max_iters} loss {mean_loss:.4f} lr '
+                  f'{sched.get_last_lr()[0]:.2e} '
+                  f'{it / (time.time() - t0):.1f} it/s', flush=True)
+            loss_sum.zero_()
+        if it % save_every == 0 or it == max_iters:
+            state = {f'prior.{k}': v
+                     for k, v in ema.module.state_dict().items()}
+            last = osp.join(out, f'prior_iter_{it}.pth')
+            with atomic_path(last) as tmp:
+                torch.save(
+                    published_prior(state, s['prior_cfg'], s['config'], it),
+                    tmp)
+            print(f'published {last} ({time.time() - t0:.0f} s)',
+                  flush=True)
+    return last
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = p.add_subparsers(dest='cmd', required=True)
+    e = sub.add_parser('export', help='resolve a config (needs mmpose)')
+    e.add_argument('config')
+    e.add_argument('work_dir')
+    t = sub.add_parser('train', help='train an exported config (torch)')
+    t.add_argument('work_dir')
+    t.add_argument('--out', help='where priors go (default WORK_DIR)')
+    t.add_argument('--device',
+                   default='cuda' if torch.cuda.is_available() else 'cpu')
+    t.add_argument('--max-iters', type=int,
+                   help='stop early (the schedule stays the config\'s)')
+    t.add_argument('--save-every', type=int)
+    t.add_argument('--log-every', type=int, default=1000)
+    t.add_argument('--seed', type=int, default=0)
+    args = p.parse_args(argv)
+    if args.cmd == 'export':
+        export(args.config, args.work_dir)
+    else:
+        train(args.work_dir, args.out or args.work_dir, args.device,
+              args.max_iters, args.save_every, args.seed, args.log_every)
+
+
+if __name__ == '__main__':
+    main()
