@@ -26,6 +26,7 @@ pipeline): score the published prior with ``tools/test.py`` or the
 analysis tools where mmpose is installed.
 
     python tools/train_prior_plain.py export CONFIG WORK_DIR
+        [--cfg-options KEY=VALUE ...]
     python tools/train_prior_plain.py train WORK_DIR [--device cuda]
         [--out DIR] [--max-iters N] [--save-every N]
 """
@@ -46,16 +47,21 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 SCHEDULERS = ('LinearLR', 'CosineAnnealingLR')
 
 
-def export(config: str, work_dir: str) -> None:
-    """Write ``settings.json`` and ``poses.npy`` of ``config`` to
-    ``work_dir`` (needs mmpose)."""
+def export(config: str, work_dir: str, cfg_options=None) -> None:
+    """Write ``settings.json`` and ``poses.npy`` of ``config`` (with
+    ``cfg_options`` merged in, as ``--cfg-options``) to ``work_dir`` (needs
+    mmpose)."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS, MODELS
 
     import mmzedo  # noqa: F401
-    from mmzedo.utils.safe_io import atomic_path
+    from mmzedo.utils.safe_io import atomic_path, refuse_overwriting_inputs
+    refuse_overwriting_inputs([osp.join(work_dir, 'settings.json'),
+                               osp.join(work_dir, 'poses.npy')], [config])
     cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     if cfg.model.get('type') != 'PosePrior':
         raise ValueError(f'{config} is not a PosePrior config.')
     init_default_scope(cfg.get('default_scope', 'mmpose'))
@@ -199,12 +205,24 @@ def train(work_dir: str, out: str, device: str, max_iters=None,
     return last
 
 
+def _dict_action():
+    """mmengine's ``DictAction`` where mmengine is installed (``export``
+    needs it; ``train`` runs without it)."""
+    try:
+        from mmengine.config import DictAction
+    except ImportError:
+        return None
+    return DictAction
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     sub = p.add_subparsers(dest='cmd', required=True)
     e = sub.add_parser('export', help='resolve a config (needs mmpose)')
     e.add_argument('config')
     e.add_argument('work_dir')
+    e.add_argument('--cfg-options', nargs='+', action=_dict_action(),
+                   help='override config settings, as tools/train.py')
     t = sub.add_parser('train', help='train an exported config (torch)')
     t.add_argument('work_dir')
     t.add_argument('--out', help='where priors go (default WORK_DIR)')
@@ -217,7 +235,7 @@ def main(argv=None):
     t.add_argument('--seed', type=int, default=0)
     args = p.parse_args(argv)
     if args.cmd == 'export':
-        export(args.config, args.work_dir)
+        export(args.config, args.work_dir, args.cfg_options)
     else:
         train(args.work_dir, args.out or args.work_dir, args.device,
               args.max_iters, args.save_every, args.seed, args.log_every)

@@ -48,6 +48,20 @@ def test_core_throughput_counts_the_budgets(open_benchmark, tmp_path,
     assert err == pytest.approx(by['default', 1]['MPJPE'], abs=0.1)
 
 
+def test_tools_refuse_to_overwrite_a_prior(tmp_path):
+    prior = tmp_path / 'prior.pth'
+    prior.write_bytes(open(SHIPPED_PRIOR, 'rb').read())
+    before = prior.read_bytes()
+    with pytest.raises(ValueError, match='Refusing to overwrite'):
+        core_throughput.main(['--device', 'cpu', '--prior', str(prior),
+                              '--out', str(prior)])
+    with pytest.raises(ValueError, match='Refusing to overwrite'):
+        prior_comparison.main([str(prior), '--out', str(prior)])
+    with pytest.raises(FileNotFoundError, match='not found'):
+        prior_comparison.main([str(tmp_path / 'missing.pth')])
+    assert prior.read_bytes() == before
+
+
 def test_best_hypothesis_errors_finds_the_right_one(open_benchmark):
     root, _ = open_benchmark
     gt = load_test_split('h36m-like', False, 6, root)[4]

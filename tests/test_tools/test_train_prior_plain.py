@@ -22,9 +22,13 @@ CONFIG = osp.join(REPO_ROOT, 'configs', 'prior',
 
 
 @pytest.fixture(scope='module')
-def exported(tmp_path_factory):
+def exported(tmp_path_factory, open_benchmark):
+    root, _ = open_benchmark
     work = tmp_path_factory.mktemp('plain')
-    export(CONFIG, str(work))
+    export(CONFIG, str(work), {
+        'train_dataloader.dataset.dataset.data_root':
+        osp.join(root, 'h36m-like') + '/'
+    })
     return work
 
 
@@ -97,7 +101,8 @@ def test_ema_follows_mmengine_rule():
         torch.testing.assert_close(a.float(), b.float())
 
 
-def test_short_run_publishes_a_prior_that_learnt(exported, tmp_path):
+def test_short_run_publishes_a_prior_that_learnt(exported, open_benchmark,
+                                                 tmp_path):
     # The shipped config's loop, shortened: a faster EMA and no warm-up so
     # that 150 iterations show.
     with open(exported / 'settings.json') as f:
@@ -116,7 +121,7 @@ def test_short_run_publishes_a_prior_that_learnt(exported, tmp_path):
     assert meta['iter'] == 150 and meta['config'] == osp.basename(CONFIG)
     # Held-out poses (the test split), denoising loss at ZeDO's t <= 0.1,
     # against the same network untrained.
-    test = np.load(osp.join(REPO_ROOT, 'data', 'open_h36m', 'h36m-like',
+    test = np.load(osp.join(open_benchmark[0], 'h36m-like',
                             'annotation_body3d', 'fps10',
                             'cmu_test.npz'))['S'][::50, :, :3]
     x = torch.from_numpy(test - test[:, :1]).float()

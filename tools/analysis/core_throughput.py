@@ -92,6 +92,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     from mmzedo import core
     from mmzedo.core import ScorePrior
+    from mmzedo.utils.safe_io import refuse_overwriting_inputs
+    refuse_overwriting_inputs([args.out] if args.out else [], [args.prior])
     from mmzedo.core.anchors import load_anchors
     prior = CountingPrior(ScorePrior.from_checkpoint(args.prior).to(
         args.device))
@@ -125,7 +127,9 @@ def main(argv=None):
             print(json.dumps(row), flush=True)
             saved[f'{budget}_S{s}'] = pose.astype(np.float32)
     if args.out:
-        np.savez_compressed(args.out, gt=gt.astype(np.float32), **saved)
+        from mmzedo.utils.safe_io import atomic_path
+        with atomic_path(args.out, suffix='.npz') as tmp:
+            np.savez_compressed(tmp, gt=gt.astype(np.float32), **saved)
 
 
 if __name__ == '__main__':

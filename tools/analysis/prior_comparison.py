@@ -94,9 +94,11 @@ def main(argv=None):
     p.add_argument('priors', nargs='*', default=[PRIOR, ACCURATE_PRIOR])
     add_sample_args(p, 'prior_comparison.json')
     args = p.parse_args(argv)
+    from mmzedo.utils.safe_io import atomic_path, refuse_overwriting_inputs
     for path in args.priors:
         if not osp.isfile(path):
             raise FileNotFoundError(f'prior checkpoint not found: {path}')
+    refuse_overwriting_inputs([args.out], args.priors)
     data = {
         setting: load_test_split(rig, det, args.num_samples, args.data_root,
                                  args.offset)
@@ -104,7 +106,6 @@ def main(argv=None):
     }
     results = {osp.basename(path): compare(path, data)
                for path in args.priors}
-    from mmzedo.utils.safe_io import atomic_path
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with atomic_path(args.out) as tmp, open(tmp, 'w') as f:
         json.dump(results, f, indent=2)
