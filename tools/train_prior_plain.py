@@ -43,6 +43,11 @@ import torch
 
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
+#: What ``export`` writes to settings.json and ``train`` reads.
+SETTINGS = {
+    'config', 'prior_cfg', 'augment', 'optimizer', 'clip_grad_max_norm',
+    'param_scheduler', 'ema_momentum', 'max_iters', 'batch_size'
+}
 #: The mmengine schedulers that ``train`` reproduces.
 SCHEDULERS = ('LinearLR', 'CosineAnnealingLR')
 
@@ -143,8 +148,16 @@ def train(work_dir: str, out: str, device: str, max_iters=None,
     from mmzedo.core import (ScorePrior, augment_poses, build_score_net,
                              published_prior)
     from mmzedo.utils.safe_io import atomic_path
-    with open(osp.join(work_dir, 'settings.json')) as f:
+    path = osp.join(work_dir, 'settings.json')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path} does not exist: run "export" '
+                                'first and copy WORK_DIR here.')
+    with open(path) as f:
         s = json.load(f)
+    missing = sorted(SETTINGS - set(s))
+    if missing:
+        raise KeyError(f'{path} lacks {missing}: re-export it with this '
+                       'version of the tool.')
     poses = torch.from_numpy(np.load(osp.join(work_dir, 'poses.npy')))
     if poses.ndim != 3 or poses.shape[1:] != (17, 3):
         raise ValueError(f'{work_dir}/poses.npy: expected [N, 17, 3] poses, '

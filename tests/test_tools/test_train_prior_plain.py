@@ -59,6 +59,29 @@ def test_export_refuses_a_lifter_config(tmp_path):
         export(zedo, str(tmp_path))
 
 
+def test_train_names_what_is_wrong(exported, tmp_path):
+    with pytest.raises(FileNotFoundError, match='run "export" first'):
+        train(str(tmp_path), str(tmp_path), 'cpu', max_iters=1)
+    with open(exported / 'settings.json') as f:
+        s = json.load(f)
+    del s['ema_momentum']
+    with open(tmp_path / 'settings.json', 'w') as f:
+        json.dump(s, f)
+    with pytest.raises(KeyError, match='ema_momentum'):
+        train(str(tmp_path), str(tmp_path), 'cpu', max_iters=1)
+    s['ema_momentum'] = 1e-3
+    with open(tmp_path / 'settings.json', 'w') as f:
+        json.dump(s, f)
+    poses = np.load(exported / 'poses.npy')[:600].copy()
+    poses[3, 4, 1] = np.nan
+    np.save(tmp_path / 'poses.npy', poses)
+    with pytest.raises(ValueError, match='NaN'):
+        train(str(tmp_path), str(tmp_path), 'cpu', max_iters=1)
+    np.save(tmp_path / 'poses.npy', poses[:, :16])
+    with pytest.raises(ValueError, match=r'expected \[N, 17, 3\]'):
+        train(str(tmp_path), str(tmp_path), 'cpu', max_iters=1)
+
+
 def test_lr_follows_mmengine_schedulers():
     from mmengine.optim import CosineAnnealingLR, LinearLR
     base_lr, end = 1e-3, 60
