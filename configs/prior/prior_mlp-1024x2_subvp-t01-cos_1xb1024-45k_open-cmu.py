@@ -3,8 +3,8 @@
 # decay, warm-up 500, EMA rate 0.999, dropout 0.1, t ~ U(0, 0.1) with 10%
 # full-range draws) with the paper's network width (1024, time embedding
 # 512), batch 1024 and 45k iterations, on the same 3D-only train split. Made
-# on one GPU in 6 minutes (tools/train_prior_plain.py); 2.7x slower than the
-# shipped prior per evaluation on a CPU (see the README's prior table).
+# on one H100 in 431 s (tools/train_prior_plain.py); 2.6x slower than the
+# shipped prior per evaluation on a 2-core CPU (the README's prior table).
 _base_ = ['./prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py']
 
 max_iters = 45000
