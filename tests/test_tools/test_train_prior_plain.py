@@ -15,7 +15,8 @@ from mmzedo.core import ScorePrior, build_score_net
 from ..conftest import REPO_ROOT
 
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
-from train_prior_plain import ema_of, export, lr_factor, train  # noqa: E402
+from train_prior_plain import (SETTINGS, ema_of, export,  # noqa: E402
+                               lr_factor, train)
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'prior',
                   'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py')
@@ -37,6 +38,7 @@ def test_export_carries_the_config(exported):
     cfg = Config.fromfile(CONFIG)
     with open(exported / 'settings.json') as f:
         s = json.load(f)
+    assert set(s) == SETTINGS  # what train checks for
     assert s['prior_cfg']['score_net']['hidden_dim'] == 512
     assert s['prior_cfg']['train_t'] == dict(t_max=0.1, full_range_prob=0.1)
     assert s['optimizer']['lr'] == cfg.optim_wrapper.optimizer.lr

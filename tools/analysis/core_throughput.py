@@ -25,7 +25,8 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from step_rule_sweep import PRIOR, load_test_split  # noqa: E402
+from step_rule_sweep import (ANCHOR_FILES, PRIOR,  # noqa: E402
+                             load_test_split)
 
 #: Budgets: overrides of ZEDO_DEFAULTS by name (presets of mmzedo.core).
 BUDGETS = dict(default=None, paper='ZEDO_PAPER_BUDGET',
@@ -104,8 +105,7 @@ def main(argv=None):
     for budget in args.budget:
         cfg = getattr(core, BUDGETS[budget]) if BUDGETS[budget] else {}
         for s in args.hypotheses:
-            anchors = load_anchors(osp.join(
-                REPO, 'checkpoints', f'anchors_open-cmu_S{s}.npz'))['anchors']
+            anchors = load_anchors(ANCHOR_FILES.format(s))['anchors']
             warm = tuple(v[:8] for v in data)
             lift(prior, warm, anchors, args.max_batch, cfg, args.device)
             pose, hyp, seconds, calls = lift(prior, data, anchors,

@@ -28,13 +28,12 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from step_rule_sweep import (PRIOR, SETTINGS, add_sample_args,  # noqa
-                             errors, load_test_split)
+from step_rule_sweep import (ANCHOR_FILES, PRIOR, SETTINGS,  # noqa
+                             add_sample_args, errors, load_test_split)
 
 #: The accurate prior that ships beside the default one.
 ACCURATE_PRIOR = osp.join(REPO, 'checkpoints',
                           'prior_mlp-1024x2_subvp-t01-cos_open-cmu.pth')
-ANCHORS = osp.join(REPO, 'checkpoints', 'anchors_open-cmu_S{}.npz')
 
 
 def best_hypothesis_errors(hyps, gt):
@@ -57,7 +56,7 @@ def compare(prior_path, data, num_hypotheses=(1, 10)):
     for setting, (kp, conf, f, c, gt) in data.items():
         rows[setting] = {}
         for s in num_hypotheses:
-            anchors = load_anchors(ANCHORS.format(s))['anchors']
+            anchors = load_anchors(ANCHOR_FILES.format(s))['anchors']
             with torch.no_grad():
                 zedo_lift(prior, kp[:8], conf[:8], f[:8], c[:8], anchors)
                 t0 = time.perf_counter()  # after an untimed warm-up

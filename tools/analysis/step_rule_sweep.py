@@ -30,7 +30,9 @@ sys.path.insert(0, REPO)
 
 PRIOR = osp.join(REPO, 'checkpoints',
                  'prior_mlp-512x2_subvp-t01_open-cmu.pth')
-ANCHORS = osp.join(REPO, 'checkpoints', 'anchors_open-cmu_S1.npz')
+#: The shipped anchor file of S hypotheses: ``ANCHOR_FILES.format(S)``.
+ANCHOR_FILES = osp.join(REPO, 'checkpoints', 'anchors_open-cmu_S{}.npz')
+ANCHORS = ANCHOR_FILES.format(1)
 SETTINGS = {
     'gt2d': ('h36m-like', False),
     'det2d': ('h36m-like', True),
