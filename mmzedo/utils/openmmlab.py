@@ -23,7 +23,15 @@ def run_mmpose_tool(name: str) -> None:
         raise FileNotFoundError(
             f'mmpose {mmpose.__version__} does not ship tools/{name} '
             f'(looked for {path}).')
-    runpy.run_path(path, run_name='__main__')
+    try:
+        runpy.run_path(path, run_name='__main__')
+    finally:
+        # A process group left to interpreter exit can abort a worker while
+        # its threads are torn down ("terminate called without an active
+        # exception", exit code -6 under torchrun, after the run finished).
+        import torch.distributed as dist
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
 
 
 def distributed_without_gpu_shim() -> None:
