@@ -18,6 +18,7 @@ from .zedo import (REFINE_DEFAULTS, ZEDO_10_EVALUATIONS, ZEDO_DEFAULTS,
                    check_zedo_inputs, initial_pose_optimiser, pose_validity,
                    quaternion_to_matrix, reprojection_error,
                    resolve_zedo_cfg, score_result, zedo_lift, zedo_loop)
+from .likelihood import prior_log_likelihood
 from .focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
 from .sequence import WARM_START_DEFAULTS, zedo_lift_sequence
 
@@ -31,7 +32,7 @@ __all__ = [
     'build_score_net', 'build_sde', 'estimate_focal', 'check_train_t',
     'check_zedo_inputs', 'flip_poses', 'get_step_rule',
     'initial_pose_optimiser', 'pose_validity', 'project', 'project_onto_rays',
-    'published_prior',
+    'prior_log_likelihood', 'published_prior',
     'quaternion_to_matrix', 'ray_translation', 'register_step_rule',
     'reprojection_error', 'resolve_augment_cfg', 'resolve_zedo_cfg',
     'rotate_poses', 'rotation_matrices', 'sample_train_times', 'scale_bones',

@@ -22,6 +22,13 @@ def _bcast(v: Tensor, x: Tensor) -> Tensor:
     return v.reshape(-1, *([1] * (x.dim() - 1)))
 
 
+def _normal_logp(z: Tensor, std: float) -> Tensor:
+    """Log density [B] of ``N(0, std^2 I)`` at ``z`` [B, ...]."""
+    d = z[0].numel()
+    return (-0.5 * (z.flatten(1) / std).square().sum(1) -
+            d * math.log(std) - 0.5 * d * math.log(2 * math.pi))
+
+
 class SDE:
     """Base class of forward SDEs ``dx = f(x, t) dt + g(t) dw``, t in [0, 1].
 
@@ -50,6 +57,10 @@ class SDE:
     def prior_sampling(self, shape, generator=None, device=None,
                        dtype=torch.float32) -> Tensor:
         """Samples from ``p_T``."""
+        raise NotImplementedError
+
+    def prior_logp(self, z: Tensor) -> Tensor:
+        """Log density [B] of ``p_T`` at ``z`` [B, ...]."""
         raise NotImplementedError
 
     def perturb(self, x0: Tensor, t: Tensor,
@@ -98,6 +109,11 @@ class VPSDE(SDE):
         return torch.randn(shape, generator=generator, device=device,
                            dtype=dtype)
 
+    def prior_logp(self, z: Tensor) -> Tensor:
+        """Log density [B] of the prior distribution at ``T`` (standard
+        normal) at ``z`` [B, ...]."""
+        return _normal_logp(z, 1.0)
+
 
 class SubVPSDE(VPSDE):
     """Sub-VP SDE (Song et al. 2021), ZeDO's default: the VP drift with a
@@ -143,6 +159,10 @@ class VESDE(SDE):
                        dtype=torch.float32):
         return self.sigma_max * torch.randn(
             shape, generator=generator, device=device, dtype=dtype)
+
+    def prior_logp(self, z: Tensor) -> Tensor:
+        """Log density [B] of ``N(0, sigma_max^2 I)`` at ``z``."""
+        return _normal_logp(z, self.sigma_max)
 
 
 SDES = {'subvp': SubVPSDE, 'vp': VPSDE, 've': VESDE}

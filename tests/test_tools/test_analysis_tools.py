@@ -2,7 +2,8 @@
 """The plain-torch analysis tools: core_throughput.py counts the prior
 evaluations that each budget promises and lifts with torch only;
 prior_comparison.py scores priors, and the accurate prior that ships beside
-the default one is more accurate than it on real test motion."""
+the default one is more accurate than it on real test motion;
+hypothesis_choice.py scores the rules that choose among S=10 hypotheses."""
 import json
 import os.path as osp
 import sys
@@ -15,6 +16,7 @@ from ..conftest import REPO_ROOT, SHIPPED_PRIOR
 
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
 import core_throughput  # noqa: E402
+import hypothesis_choice  # noqa: E402
 import prior_comparison  # noqa: E402
 from step_rule_sweep import load_test_split  # noqa: E402
 
@@ -57,6 +59,8 @@ def test_tools_refuse_to_overwrite_a_prior(tmp_path):
                               '--out', str(prior)])
     with pytest.raises(ValueError, match='Refusing to overwrite'):
         prior_comparison.main([str(prior), '--out', str(prior)])
+    with pytest.raises(ValueError, match='Refusing to overwrite'):
+        hypothesis_choice.main(['--prior', str(prior), '--out', str(prior)])
     with pytest.raises(FileNotFoundError, match='not found'):
         prior_comparison.main([str(tmp_path / 'missing.pth')])
     assert prior.read_bytes() == before
@@ -92,3 +96,39 @@ def test_accurate_prior_beats_the_shipped_one(open_benchmark):
     assert accurate['gt2d'][1]['P_MPJPE'] < \
         shipped['gt2d'][1]['P_MPJPE'] - 2.5
     assert accurate['gt2d'][1]['MPJPE'] < shipped['gt2d'][1]['MPJPE']
+
+
+def test_hypothesis_choice_rules(open_benchmark, shipped_prior, tmp_path,
+                                 capsys):
+    """Every rule's row is the mean error of the hypotheses it chose: the
+    energy rule gives the lifter's own choice, no rule beats the oracle,
+    and the JSON holds what the table prints."""
+    from mmzedo.core import zedo_lift
+    from mmzedo.core.anchors import load_anchors
+    root, _ = open_benchmark
+    out = tmp_path / 'choice.json'
+    hypothesis_choice.main(['--num-samples', '24', '--data-root', root,
+                            '--likelihood', '--likelihood-steps', '6',
+                            '--out', str(out)])
+    printed = capsys.readouterr().out
+    results = json.loads(out.read_text())
+    assert list(results) == ['gt2d', 'det2d']
+    rules = (['S=1'] + list(hypothesis_choice.RULES) +
+             list(hypothesis_choice.LIKELIHOOD_RULES))
+    for name, (rig, det) in hypothesis_choice.CHOICE_SETTINGS.items():
+        rows = results[name]
+        assert set(rules) < set(rows)
+        kp, conf, f, c, gt = load_test_split(rig, det, 24, root)
+        lifted = zedo_lift(shipped_prior, kp, conf, f, c,
+                           load_anchors(prior_comparison.ANCHOR_FILES.format(
+                               10))['anchors'])['pose'].numpy()
+        energy = rows["ZeDO energy (the lifter's choice)"]
+        assert tuple(energy) == pytest.approx(
+            prior_comparison.errors(lifted, gt), abs=0.11)
+        oracle = rows['best hypothesis per sample and metric (oracle)']
+        for label in rules[1:]:
+            assert oracle[0] <= rows[label][0] and \
+                oracle[1] <= rows[label][1], label
+        assert oracle[0] < energy[0] - 1  # the hypotheses differ
+        s1 = rows['S=1']
+        assert '| S=1 | ' in printed and f'{s1[0]} / {s1[1]}' in printed

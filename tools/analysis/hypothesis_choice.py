@@ -1,0 +1,143 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""Non-oracle rules that choose one of ZeDO's S=10 hypotheses, against S=1
+(the K=1 anchor) and the oracle (each sample's best hypothesis), on evenly
+spaced test samples of the open benchmark's h36m-like rig with GT and
+detector-like 2D, by direct :func:`mmzedo.core.zedo_lift` calls (default
+loop, shipped anchors) as ``prior_comparison.py``.
+
+A rule maps the S=10 result to a score per hypothesis; the lowest is
+chosen (:data:`RULES`; add one there). ``--likelihood`` adds the prior's
+exact log-likelihood (:func:`mmzedo.core.prior_log_likelihood`: 2 x
+``--likelihood-steps`` x 51 network passes per hypothesis, minutes on a
+CPU). Prints a Markdown table (MPJPE / P-MPJPE in mm, and each rule's gain
+over S=1) and writes ``work_dirs/hypothesis_choice.json``.
+
+    python tools/analysis/hypothesis_choice.py [--prior PRIOR] \
+        [--num-samples 256] [--offset 0] [--likelihood]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+import numpy as np
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+sys.path.insert(0, REPO)
+sys.path.insert(0, osp.dirname(__file__))
+
+from step_rule_sweep import (ANCHOR_FILES, PRIOR, add_sample_args,  # noqa
+                             errors, load_test_split)
+
+#: The 2D the target is about: (rig, detector-like 2D).
+CHOICE_SETTINGS = {'gt2d': ('h36m-like', False), 'det2d': ('h36m-like', True)}
+
+
+def consensus(out, ctx):
+    """Distance (m, mean over joints) to the hypotheses' mean pose."""
+    h = out['hypotheses']
+    return (h - h.mean(1, keepdim=True)).norm(dim=-1).mean(-1)
+
+
+#: Rule name -> ``rule(out, ctx)``: a score [B, S] per hypothesis of the
+#: S=10 ``zedo_lift`` result ``out`` (lowest chosen); ``ctx`` holds the
+#: ``log_likelihood`` [B, S] where ``--likelihood`` computed it.
+RULES = {
+    'ZeDO energy (the lifter\'s choice)': lambda out, ctx: out['energy'],
+    'reprojection error alone':
+    lambda out, ctx: out['reprojection_error'],
+    'prior implausibility alone (noise RMS at energy_t)':
+    lambda out, ctx: out['score_norm'],
+    'consensus (nearest the hypotheses\' mean)': consensus,
+}
+#: Rules that need the log-likelihood (``--likelihood``).
+LIKELIHOOD_RULES = {
+    'prior log-likelihood (exact, PF-ODE at t0)':
+    lambda out, ctx: -ctx['log_likelihood'],
+    'energy - 0.02 x log-likelihood':
+    lambda out, ctx: out['energy'] - 0.02 * ctx['log_likelihood'],
+}
+
+
+def per_hypothesis_errors(hyps, gt):
+    """MPJPE and P-MPJPE (mm) [B, S, 2] of every hypothesis."""
+    return np.array([[errors(h[None], g[None]) for h in sample]
+                     for sample, g in zip(hyps, gt)])
+
+
+def choose(prior, data, likelihood=None):
+    """Rows {label: (MPJPE, P-MPJPE)} for one setting's data ``(kp, conf,
+    f, c, gt)``; ``likelihood``: ``dict(t0=, steps=)`` or ``None``."""
+    import torch
+
+    from mmzedo.core import prior_log_likelihood, zedo_lift
+    from mmzedo.core.anchors import load_anchors
+    kp, conf, f, c, gt = data
+    one = zedo_lift(prior, kp, conf, f, c,
+                    load_anchors(ANCHOR_FILES.format(1))['anchors'])
+    out = zedo_lift(prior, kp, conf, f, c,
+                    load_anchors(ANCHOR_FILES.format(10))['anchors'])
+    err = per_hypothesis_errors(out['hypotheses'].numpy(), gt)
+    rules, ctx = dict(RULES), {}
+    if likelihood:
+        hyps = out['hypotheses']
+        ctx['log_likelihood'] = prior_log_likelihood(
+            prior, hyps.flatten(0, 1), **likelihood).reshape(hyps.shape[:2])
+        rules.update(LIKELIHOOD_RULES)
+    rows = {'S=1': errors(one['pose'].numpy(), gt)}
+    idx = np.arange(len(gt))
+    for name, rule in rules.items():
+        pick = torch.as_tensor(rule(out, ctx)).argmin(1).numpy()
+        rows[name] = tuple(np.round(err[idx, pick].mean(0), 1).tolist())
+    rows['mean of the hypotheses (a fusion, not a choice)'] = errors(
+        out['hypotheses'].mean(1).numpy(), gt)
+    rows['best hypothesis per sample and metric (oracle)'] = tuple(
+        np.round(err.min(1).mean(0), 1).tolist())
+    return rows
+
+
+def table(results):
+    """Markdown lines: each rule's MPJPE / P-MPJPE (gain over S=1)."""
+    names = list(results)
+    lines = ['| S=10 rule | ' + ' | '.join(names) + ' |',
+             '|---|' + '---:|' * len(names)]
+    for label in results[names[0]]:
+        cells = []
+        for name in names:
+            (m, p), (m1, p1) = results[name][label], results[name]['S=1']
+            cells.append(f'{m} / {p}' if label == 'S=1' else
+                         f'{m} / {p} ({m1 - m:+.1f} / {p1 - p:+.1f})')
+        lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    return lines
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--prior', default=PRIOR)
+    add_sample_args(p, 'hypothesis_choice.json')
+    p.add_argument('--likelihood', action='store_true',
+                   help='add the log-likelihood rules (slow on a CPU)')
+    p.add_argument('--likelihood-t0', type=float, default=0.005)
+    p.add_argument('--likelihood-steps', type=int, default=24)
+    args = p.parse_args(argv)
+    from mmzedo.core import ScorePrior
+    from mmzedo.utils.safe_io import atomic_path, refuse_overwriting_inputs
+    refuse_overwriting_inputs([args.out], [args.prior])
+    prior = ScorePrior.from_checkpoint(args.prior)
+    likelihood = (dict(t0=args.likelihood_t0, steps=args.likelihood_steps)
+                  if args.likelihood else None)
+    results = {}
+    for name, (rig, det) in CHOICE_SETTINGS.items():
+        data = load_test_split(rig, det, args.num_samples, args.data_root,
+                               args.offset)
+        results[name] = choose(prior, data, likelihood)
+        print(json.dumps({name: results[name]}), flush=True)
+    os.makedirs(osp.dirname(args.out), exist_ok=True)
+    with atomic_path(args.out) as tmp, open(tmp, 'w') as f:
+        json.dump(results, f, indent=2)
+    print('\n'.join(table(results)))
+
+
+if __name__ == '__main__':
+    main()
