@@ -28,7 +28,7 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
 from step_rule_sweep import (ANCHOR_FILES, PRIOR, add_sample_args,  # noqa
-                             errors, load_test_split)
+                             errors, load_test_split, per_hypothesis_errors)
 
 #: The 2D the target is about: (rig, detector-like 2D).
 CHOICE_SETTINGS = {'gt2d': ('h36m-like', False), 'det2d': ('h36m-like', True)}
@@ -58,12 +58,6 @@ LIKELIHOOD_RULES = {
     'energy - 0.02 x log-likelihood':
     lambda out, ctx: out['energy'] - 0.02 * ctx['log_likelihood'],
 }
-
-
-def per_hypothesis_errors(hyps, gt):
-    """MPJPE and P-MPJPE (mm) [B, S, 2] of every hypothesis."""
-    return np.array([[errors(h[None], g[None]) for h in sample]
-                     for sample, g in zip(hyps, gt)])
 
 
 def choose(prior, data, likelihood=None):

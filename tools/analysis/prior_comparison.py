@@ -22,14 +22,13 @@ import os.path as osp
 import sys
 import time
 
-import numpy as np
-
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
 from step_rule_sweep import (ANCHOR_FILES, PRIOR, SETTINGS,  # noqa
-                             add_sample_args, errors, load_test_split)
+                             add_sample_args, errors, load_test_split,
+                             per_hypothesis_errors)
 
 #: The accurate prior that ships beside the default one.
 ACCURATE_PRIOR = osp.join(REPO, 'checkpoints',
@@ -39,9 +38,8 @@ ACCURATE_PRIOR = osp.join(REPO, 'checkpoints',
 def best_hypothesis_errors(hyps, gt):
     """MinMPJPE and P-MinMPJPE (mm, one decimal) of hypotheses
     [N, S, 17, 3]: per sample, the best hypothesis by each metric."""
-    mpjpe = np.stack([[errors(h[None], g[None]) for h in sample]
-                      for sample, g in zip(hyps, gt)])  # [N, S, 2]
-    return tuple(round(float(v), 1) for v in mpjpe.min(1).mean(0))
+    best = per_hypothesis_errors(hyps, gt).min(1).mean(0)
+    return tuple(round(float(v), 1) for v in best)
 
 
 def compare(prior_path, data, num_hypotheses=(1, 10)):

@@ -120,6 +120,13 @@ def errors(pred, gt):
                                         alignment='procrustes'), 1))
 
 
+def per_hypothesis_errors(hyps, gt):
+    """MPJPE and P-MPJPE (mm, one decimal) [N, S, 2] of every hypothesis
+    [N, S, 17, 3] against the ground truth [N, 17, 3]."""
+    return np.array([[errors(h[None], g[None]) for h in sample]
+                     for sample, g in zip(hyps, gt)])
+
+
 def run(prior, anchors, data, overrides):
     import time
 
