@@ -161,7 +161,7 @@ def test_converter_keeps_earlier_cameras_and_refuses_conflicts(
         _convert(_converter_args(small_mocap, out, '--rig', 'h36m-like'))
     assert _sha(cam_file) == before
     _convert(_converter_args(small_mocap, out, '--rig', 'h36m-like',
-                             '--replace-cameras'))
+                             '--replace-cameras', '--overwrite'))
     assert pickle.load(open(cam_file, 'rb'))[key]['f'][0] == first[key]['f'][0]
 
 
@@ -645,3 +645,62 @@ def test_demo_never_overwrites_its_input(tmp_path):
     with pytest.raises(SystemExit, match='is the input'):
         _demo([src, '--image-size', 1000, 1002, '--out-dir', tmp_path])
     assert _sha(src) == before
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    """Files written atomically get the mode a new file gets under the
+    user's umask (mkstemp alone would leave them 0600)."""
+    import os
+    import stat
+
+    from mmzedo.utils.safe_io import atomic_path
+    old = os.umask(0o022)
+    try:
+        for umask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
+            os.umask(umask)
+            out = tmp_path / f'out_{umask:o}.txt'
+            with atomic_path(str(out)) as tmp:
+                with open(tmp, 'w') as f:
+                    f.write('x')
+            assert stat.S_IMODE(out.stat().st_mode) == mode, oct(umask)
+    finally:
+        os.umask(old)
+
+
+def test_outputs_are_never_silently_replaced(small_mocap, train_ann,
+                                             tmp_path):
+    """The converter, build_anchors and publish_prior refuse to replace an
+    earlier output of the same name, name the file and how to keep both,
+    leave it unchanged, and replace it with --overwrite."""
+    out = tmp_path / 'root'
+    _convert(_converter_args(small_mocap, out))
+    ann = out / 'annotation_body3d' / 'fps10' / 'x_train.npz'
+    before = _sha(ann)
+    with pytest.raises(SystemExit, match='x_train.npz exists already: pass '
+                       '--overwrite'):
+        _convert(_converter_args(small_mocap, out, '--seed', '3'))
+    assert _sha(ann) == before
+    _convert(_converter_args(small_mocap, out, '--seed', '3', '--overwrite'))
+    assert _sha(ann) != before
+    # build_anchors, same --name twice
+    args = [train_ann, '--nums', 1, '--name', 'y', '--out-dir', tmp_path]
+    _build_anchors(args)
+    first = _sha(tmp_path / 'anchors_y_S1.npz')
+    with pytest.raises(SystemExit, match='anchors_y_S1.npz exists already.*'
+                       'another --name'):
+        _build_anchors(args + ['--seed', 5])
+    assert _sha(tmp_path / 'anchors_y_S1.npz') == first
+    _build_anchors(args + ['--overwrite'])
+    # publish_prior into an OUT that holds another prior
+    publish = _tool(osp.join(REPO_ROOT, 'tools', 'publish_prior.py')).publish
+    config = osp.join(REPO_ROOT, 'configs', 'prior',
+                      'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py')
+    shipped = osp.join(REPO_ROOT, 'checkpoints',
+                       'prior_mlp-512x2_subvp-t01_open-cmu.pth')
+    other = tmp_path / 'other.pth'
+    other.write_bytes(open(shipped, 'rb').read())
+    before = _sha(other)
+    with pytest.raises(FileExistsError, match='other.pth exists already'):
+        publish(config, shipped, str(other))
+    assert _sha(other) == before
+    publish(config, shipped, str(other), overwrite=True)

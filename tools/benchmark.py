@@ -32,7 +32,10 @@ PRIOR = osp.join(REPO, 'checkpoints',
                  'prior_mlp-512x2_subvp-t01_open-cmu.pth')
 BASELINE_CKPT = osp.join(REPO, 'work_dirs', 'videopose3d_tcn-1frm_open-cmu',
                          'epoch_12.pth')
-ZEDO = 'configs/zedo/zedo_S{S}_{setting}_open-cmu-{rig}.py'
+ZEDO = 'configs/zedo/zedo_S{S}_{setting}_{source}-{rig}.py'
+#: The test data of each source: the open benchmark (CMU, the prior's own
+#: sources) and the cross-dataset Bandai benchmark (another lab).
+SOURCES = {'open-cmu': 'data/open_h36m', 'bandai': 'data/bandai_h36m'}
 CROSS_RIGS = ('phone-wide', 'telephoto')
 #: The paper's (and the official release's) budget with the plain ray
 #: projection (mmzedo.core.ZEDO_PAPER_BUDGET), as a row to compare the
@@ -65,6 +68,10 @@ def main(argv=None):
     p.add_argument('--cross-rigs', nargs='*', default=list(CROSS_RIGS),
                    choices=CROSS_RIGS,
                    help='also run S=1 with GT 2D on these rigs')
+    p.add_argument('--cross-dataset', action=argparse.BooleanOptionalAction,
+                   default=True,
+                   help='also run S=1 on the Bandai test split (built by '
+                   'tools/dataset_converters/build_bandai_benchmark.py)')
     p.add_argument('--compare-steps', nargs='*', default=['sde'],
                    help='also run S=1 with these textbook reverse steps '
                    '(the default loop uses the official ZeDO step)')
@@ -83,17 +90,28 @@ def main(argv=None):
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     report = dict(num_samples=args.num_samples, device=device,
                   torch=str(torch.__version__), results={})
-    runs = [(setting, 'h36m-like', S, None) for setting in args.settings
-            for S in args.hypotheses]
-    runs += [(setting, 'h36m-like', 1, mode) for setting in args.settings
-             for mode in args.compare_steps]
+    # (2D, rig, S, step mode, test data source)
+    runs = [(setting, 'h36m-like', S, None, 'open-cmu')
+            for setting in args.settings for S in args.hypotheses]
+    runs += [(setting, 'h36m-like', 1, mode, 'open-cmu')
+             for setting in args.settings for mode in args.compare_steps]
     if not args.no_paper_budget:
-        runs += [(setting, 'h36m-like', 1, PAPER_BUDGET)
+        runs += [(setting, 'h36m-like', 1, PAPER_BUDGET, 'open-cmu')
                  for setting in args.settings]
-    runs += [('gt2d', rig, 1, None) for rig in args.cross_rigs]
-    runs.sort(key=lambda r: (args.settings.index(r[0]), r[1] != 'h36m-like'))
-    for setting, rig, S, step_mode in runs:
-        cfg = osp.join(REPO, ZEDO.format(S=S, setting=setting, rig=rig))
+    runs += [('gt2d', rig, 1, None, 'open-cmu') for rig in args.cross_rigs]
+    if args.cross_dataset:
+        if not osp.isdir(osp.join(REPO, SOURCES['bandai'], 'h36m-like')):
+            raise SystemExit(
+                'benchmark: no Bandai test data in data/bandai_h36m: run '
+                'tools/dataset_converters/build_bandai_benchmark.py first, '
+                'or pass --no-cross-dataset.')
+        runs += [(setting, 'h36m-like', 1, None, 'bandai')
+                 for setting in args.settings]
+    runs.sort(key=lambda r: (r[4] != 'open-cmu', args.settings.index(r[0]),
+                             r[1] != 'h36m-like'))
+    for setting, rig, S, step_mode, source in runs:
+        cfg = osp.join(REPO, ZEDO.format(S=S, setting=setting, rig=rig,
+                                         source=source))
         opts = {
             'model.prior_checkpoint': args.prior,
             'model.show_progress': False,
@@ -101,6 +119,8 @@ def main(argv=None):
         name = f'zedo_S{S}_{setting}'
         if rig != 'h36m-like':
             name += f'_{rig}'
+        if source != 'open-cmu':
+            name += f'_{source}'
         if step_mode == PAPER_BUDGET:
             from mmzedo.core import ZEDO_PAPER_BUDGET
             opts.update({f'model.zedo_cfg.{k}': v
@@ -121,7 +141,8 @@ def main(argv=None):
              if step_mode == PAPER_BUDGET else
              f', textbook {step_mode} step' if step_mode else ''),
             setting=setting +
-            (f', {rig} rig' if rig != 'h36m-like' else ''),
+            (f', {rig} rig' if rig != 'h36m-like' else '') +
+            (', Bandai (cross-dataset)' if source == 'bandai' else ''),
             **mm(res['metrics']),
             poses_per_second=round(res['num_samples'] / res['seconds'],
                                    2),

@@ -20,7 +20,8 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 from mmzedo.core.anchors import (anchor_file_name,  # noqa: E402
                                  build_anchor_files)
 from mmzedo.utils.safe_io import (check_file_name,  # noqa: E402
-                                  refuse_overwriting_inputs)
+                                  refuse_overwriting_inputs,
+                                  refuse_replacing_outputs)
 
 
 def main(argv=None):
@@ -32,10 +33,12 @@ def main(argv=None):
     p.add_argument('--max-poses', type=int, default=20000,
                    help='sub-sample (evenly) to at most this many poses')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace anchor files of the same --name')
     args = p.parse_args(argv)
     try:
         files = run(args)
-    except ValueError as e:  # a clear message, no traceback
+    except (ValueError, FileExistsError) as e:  # a clear message
         raise SystemExit(f'build_anchors: error: {e}')
     for num, path in files.items():
         print(f'S={num}: {path}')
@@ -64,6 +67,8 @@ def run(args):
     outputs = [osp.join(args.out_dir, anchor_file_name(args.name, n))
                for n in args.nums]
     refuse_overwriting_inputs(outputs, [args.ann_file])
+    refuse_replacing_outputs(outputs, getattr(args, 'overwrite', False),
+                             'pass another --name or --out-dir')
     return build_anchor_files(S[idx], args.nums, args.out_dir, args.name,
                               source=osp.basename(args.ann_file),
                               seed=args.seed)

@@ -21,19 +21,24 @@ import torch
 sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 
 
-def publish(config: str, checkpoint: str, out: str) -> str:
+def publish(config: str, checkpoint: str, out: str,
+            overwrite: bool = False) -> str:
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
 
     import mmzedo  # noqa: F401 - weights_only-safe mmengine checkpoints
     from mmzedo.core import published_prior
-    from mmzedo.utils.safe_io import atomic_path, refuse_overwriting_inputs
+    from mmzedo.core.score_prior import check_prior_data
+    from mmzedo.utils.safe_io import (atomic_path, refuse_overwriting_inputs,
+                                      refuse_replacing_outputs)
     refuse_overwriting_inputs([out], [config, checkpoint])
+    refuse_replacing_outputs([out], overwrite, 'pass another OUT')
     cfg = Config.fromfile(config)
     m = cfg.model
     if m.get('type') != 'PosePrior':
         raise ValueError(f'{config} is not a PosePrior config.')
+    check_prior_data(cfg.get('prior_data'), config)
     ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
     # mmengine's EMAHook stores the averaged weights under 'state_dict'.
     state = {
@@ -46,14 +51,15 @@ def publish(config: str, checkpoint: str, out: str) -> str:
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     prior_cfg = MODELS.build(m).prior_cfg
     published = published_prior(state, prior_cfg, osp.basename(config),
-                                ckpt.get('meta', {}).get('iter', -1))
+                                ckpt.get('meta', {}).get('iter', -1),
+                                cfg.get('prior_data'))
     meta = published['meta']
     # Atomic: a failed or interrupted run leaves no partial file.
     with atomic_path(out) as tmp:
         torch.save(published, tmp)
     print(f'published {out} ({osp.getsize(out) / 1e6:.1f} MB, weights '
           f'sha256 {meta["sha256"][:8]}, iter {meta["iter"]}, train_t '
-          f'{meta["train_t"]})')
+          f'{meta["train_t"]}, licence: {meta["licence"]})')
     return out
 
 
@@ -62,5 +68,10 @@ if __name__ == '__main__':
     p.add_argument('config')
     p.add_argument('checkpoint')
     p.add_argument('out')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace OUT if it exists')
     args = p.parse_args()
-    publish(args.config, args.checkpoint, args.out)
+    try:
+        publish(args.config, args.checkpoint, args.out, args.overwrite)
+    except (FileExistsError, ValueError, KeyError) as e:
+        raise SystemExit(f'publish_prior: error: {e}')

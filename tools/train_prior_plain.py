@@ -46,7 +46,8 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 #: What ``export`` writes to settings.json and ``train`` reads.
 SETTINGS = {
     'config', 'prior_cfg', 'augment', 'optimizer', 'clip_grad_max_norm',
-    'param_scheduler', 'ema_momentum', 'max_iters', 'batch_size'
+    'param_scheduler', 'ema_momentum', 'max_iters', 'batch_size',
+    'prior_data'
 }
 #: The mmengine schedulers that ``train`` reproduces.
 SCHEDULERS = ('LinearLR', 'CosineAnnealingLR')
@@ -61,6 +62,7 @@ def export(config: str, work_dir: str, cfg_options=None) -> None:
     from mmpose.registry import DATASETS, MODELS
 
     import mmzedo  # noqa: F401
+    from mmzedo.core.score_prior import check_prior_data
     from mmzedo.utils.safe_io import atomic_path, refuse_overwriting_inputs
     refuse_overwriting_inputs([osp.join(work_dir, 'settings.json'),
                                osp.join(work_dir, 'poses.npy')], [config])
@@ -95,7 +97,8 @@ def export(config: str, work_dir: str, cfg_options=None) -> None:
         param_scheduler=schedulers,
         ema_momentum=float(ema[0].get('momentum', 2e-4)),
         max_iters=int(cfg.train_cfg.max_iters),
-        batch_size=int(cfg.train_dataloader.batch_size))
+        batch_size=int(cfg.train_dataloader.batch_size),
+        prior_data=check_prior_data(cfg.get('prior_data'), config))
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     os.makedirs(work_dir, exist_ok=True)
     with atomic_path(osp.join(work_dir, 'poses.npy')) as tmp:
@@ -142,12 +145,20 @@ def ema_of(model: torch.nn.Module, momentum: float):
 
 
 def train(work_dir: str, out: str, device: str, max_iters=None,
-          save_every=None, seed: int = 0, log_every: int = 1000) -> str:
+          save_every=None, seed: int = 0, log_every: int = 1000,
+          overwrite: bool = False) -> str:
     """Train the exported config (plain torch) and publish it to ``out``;
     returns the last published file."""
     from mmzedo.core import (ScorePrior, augment_poses, build_score_net,
                              published_prior)
-    from mmzedo.utils.safe_io import atomic_path
+    from mmzedo.core.score_prior import check_prior_data
+    from mmzedo.utils.safe_io import atomic_path, refuse_replacing_outputs
+    for name, value in (('--max-iters', max_iters),
+                        ('--save-every', save_every),
+                        ('--log-every', log_every)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise ValueError(f'{name} must be an integer >= 1, got '
+                             f'{value!r}.')
     path = osp.join(work_dir, 'settings.json')
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path} does not exist: run "export" '
@@ -158,6 +169,7 @@ def train(work_dir: str, out: str, device: str, max_iters=None,
     if missing:
         raise KeyError(f'{path} lacks {missing}: re-export it with this '
                        'version of the tool.')
+    check_prior_data(s['prior_data'], path)
     poses = torch.from_numpy(np.load(osp.join(work_dir, 'poses.npy')))
     if poses.ndim != 3 or poses.shape[1:] != (17, 3):
         raise ValueError(f'{work_dir}/poses.npy: expected [N, 17, 3] poses, '
@@ -177,8 +189,12 @@ def train(work_dir: str, out: str, device: str, max_iters=None,
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda it: lr_factor(s['param_scheduler'], it, base_lr))
     ema = ema_of(prior, s['ema_momentum'])
-    max_iters = max_iters or s['max_iters']
+    max_iters = s['max_iters'] if max_iters is None else max_iters
     save_every = save_every or max_iters
+    refuse_replacing_outputs(
+        [osp.join(out, f'prior_iter_{it}.pth')
+         for it in {*range(save_every, max_iters + 1, save_every),
+                    max_iters}], overwrite, 'pass another --out')
     bs, n = s['batch_size'], len(poses)
     os.makedirs(out, exist_ok=True)
     perm, pos, t0, last = torch.randperm(n, device=device), 0, time.time(), ''
@@ -211,7 +227,8 @@ def train(work_dir: str, out: str, device: str, max_iters=None,
             last = osp.join(out, f'prior_iter_{it}.pth')
             with atomic_path(last) as tmp:
                 torch.save(
-                    published_prior(state, s['prior_cfg'], s['config'], it),
+                    published_prior(state, s['prior_cfg'], s['config'], it,
+                                    s['prior_data']),
                     tmp)
             print(f'published {last} ({time.time() - t0:.0f} s)',
                   flush=True)
@@ -246,12 +263,19 @@ def main(argv=None):
     t.add_argument('--save-every', type=int)
     t.add_argument('--log-every', type=int, default=1000)
     t.add_argument('--seed', type=int, default=0)
+    t.add_argument('--overwrite', action='store_true',
+                   help='replace priors published earlier in --out')
     args = p.parse_args(argv)
     if args.cmd == 'export':
         export(args.config, args.work_dir, args.cfg_options)
     else:
-        train(args.work_dir, args.out or args.work_dir, args.device,
-              args.max_iters, args.save_every, args.seed, args.log_every)
+        try:
+            train(args.work_dir, args.out or args.work_dir, args.device,
+                  args.max_iters, args.save_every, args.seed, args.log_every,
+                  args.overwrite)
+        except (FileExistsError, FileNotFoundError, KeyError,
+                ValueError) as e:
+            raise SystemExit(f'train_prior_plain: error: {e}')
 
 
 if __name__ == '__main__':

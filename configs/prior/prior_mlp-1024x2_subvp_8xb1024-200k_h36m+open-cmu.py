@@ -5,6 +5,15 @@
 _base_ = ['./prior_mlp-1024x2_subvp_8xb1024-200k_h36m.py',
           '../_base_/datasets/open_cmu_h36m_format.py']
 
+prior_data = dict(
+    licence='Human3.6M licence (academic, non-commercial research use only)'
+    ' and the CMU Graphics Lab Motion Capture Database terms',
+    sources=[
+        'Human3.6M (Ionescu et al., TPAMI 2014), subjects S1, S5-S8',
+        'CMU Graphics Lab Motion Capture Database (mocap.cs.cmu.edu; '
+        'created with funding from NSF EIA-0196217): the open benchmark\'s '
+        'train groups'
+    ])
 h36m_train = dict(
     type='Human36mDataset',
     ann_file='annotation_body3d/fps50/h36m_train.npz',

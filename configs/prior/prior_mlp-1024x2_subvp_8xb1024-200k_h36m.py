@@ -4,6 +4,11 @@
 # held-out poses of h36m_test.npz.
 _base_ = ['mmpose::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmzedo'], allow_failed_imports=False)
+# The training data's licence and sources, written into the published
+# prior's meta (tools/publish_prior.py).
+prior_data = dict(
+    licence='Human3.6M licence: academic, non-commercial research use only',
+    sources=['Human3.6M (Ionescu et al., TPAMI 2014), subjects S1, S5-S8'])
 
 max_iters = 200000
 val_interval = 10000

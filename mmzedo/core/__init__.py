@@ -1,9 +1,11 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 """mmzedo's algorithmic core in plain torch: no mmpose/mmengine imports, so
 it runs (and can be timed) where only torch is installed."""
-from .augment import (AUGMENT_DEFAULTS, augment_poses, flip_poses,
-                      resolve_augment_cfg, rotate_poses, rotation_matrices,
-                      scale_bones)
+from .augment import (AUGMENT_DEFAULTS, BODY_PARTS, augment_poses,
+                      body_frame, flip_poses, knee_flexion, mix_parts,
+                      perturb_joint_angles, resolve_augment_cfg,
+                      rotate_poses, rotation_matrices, scale_bones,
+                      tilt_poses)
 from .score_net import (SCORE_NETS, ScoreMLP, build_score_net,
                         timestep_embedding)
 from .camera_geometry import (project, project_onto_rays, ray_translation,
@@ -23,7 +25,9 @@ from .focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
 from .sequence import WARM_START_DEFAULTS, zedo_lift_sequence
 
 __all__ = [
-    'AUGMENT_DEFAULTS', 'FOCAL_SEARCH_DEFAULTS', 'PRIOR_FORMAT',
+    'AUGMENT_DEFAULTS', 'BODY_PARTS', 'FOCAL_SEARCH_DEFAULTS', 'PRIOR_FORMAT',
+    'body_frame', 'knee_flexion', 'mix_parts', 'perturb_joint_angles',
+    'tilt_poses',
     'REFINE_DEFAULTS', 'SCORE_NETS', 'SDE', 'STEP_RULES', 'ScoreMLP',
     'ScorePrior', 'SubVPSDE', 'TRAIN_T_DEFAULTS', 'VESDE', 'VPSDE',
     'WARM_START_DEFAULTS', 'ZEDO_10_EVALUATIONS', 'ZEDO_DEFAULTS',

@@ -11,7 +11,15 @@ mmzedo's ``RandomRotation3D`` / ``RandomBoneScale`` transforms:
 - :func:`rotate_poses`: rotate about the root (one axis or all of SO(3)).
 - :func:`scale_bones`: a global body scale times symmetric per-bone
   factors, keeping every bone's direction.
-- :func:`augment_poses`: the three in that order, from one settings dict.
+- :func:`mix_parts`: one pose's legs or arms on another pose's body (the
+  donor's limb directions turned into the body's pelvis or chest frame,
+  the body's own bone lengths kept).
+- :func:`perturb_joint_angles`: small random rotations of the limbs and
+  the head about their parent joints, bone lengths kept, knees never bent
+  backwards further than :data:`KNEE_HYPEREXTENSION_LIMIT`.
+- :func:`tilt_poses`: pitch and roll of the whole body (leaning, bending,
+  lying).
+- :func:`augment_poses`: all of them, from one settings dict.
 """
 from functools import lru_cache
 from typing import Optional, Sequence
@@ -23,8 +31,21 @@ from mmzedo.utils.skeleton import FLIP_INDICES, PARENTS
 from .settings import merge_settings
 from .zedo import _AXES, _axis_quaternion, quaternion_to_matrix
 
-#: :func:`augment_poses`' settings and their defaults (the shipped recipe:
-#: flips and yaw rotations; bone scaling is off, see the README).
+#: Joints whose parent bone (and everything below it) may turn under
+#: :func:`perturb_joint_angles`: hips' children (thighs, shins), neck and
+#: head, upper arms and forearms.
+LIMB_JOINTS = (2, 3, 5, 6, 9, 10, 12, 13, 15, 16)
+#: The body parts :func:`mix_parts` moves: (joints taken from the donor,
+#: the frame they are expressed in as (root, left, right, up) joints).
+BODY_PARTS = dict(
+    legs=((2, 3, 5, 6), (0, 4, 1, 7)),
+    arms=((12, 13, 15, 16), (8, 11, 14, 9)))
+#: The furthest a knee may bend backwards (degrees) after
+#: :func:`perturb_joint_angles`; poses past it keep their original angles.
+KNEE_HYPEREXTENSION_LIMIT = 10.
+
+#: :func:`augment_poses`' settings and their defaults (flips and yaw
+#: rotations; every other step is off unless a config switches it on).
 AUGMENT_DEFAULTS = dict(
     flip_prob=0.5,
     rotation_axis='y',
@@ -32,7 +53,14 @@ AUGMENT_DEFAULTS = dict(
     bone_scale_prob=0.,
     global_std=0.05,
     bone_std=0.05,
-    clip=0.2)
+    clip=0.2,
+    mix_prob=0.,
+    mix_parts=('legs', 'arms'),
+    angle_prob=0.,
+    angle_std=10.,
+    angle_clip=25.,
+    tilt_prob=0.,
+    max_tilt=30.)
 
 
 def _rand(shape, x: Tensor, generator: Optional[torch.Generator]) -> Tensor:
@@ -99,6 +127,26 @@ def _path_matrix(parents: Sequence[int]) -> Tensor:
     return M
 
 
+def _bones(x: Tensor, parents: Sequence[int]) -> Tensor:
+    """Bone vectors ``[B, J, 3]`` (joint minus parent; the root's is 0)."""
+    par = torch.as_tensor(parents, device=x.device).clamp(min=0)
+    return x - x[:, par]
+
+
+def _from_bones(root: Tensor, bones: Tensor,
+                parents: Sequence[int]) -> Tensor:
+    """Poses from a root ``[B, 1, 3]`` and bone vectors ``[B, J, 3]``."""
+    M = _path_matrix(tuple(int(p) for p in parents)).to(bones.device,
+                                                        bones.dtype)
+    return root + M @ bones
+
+
+def _check_joints(x: Tensor, parents: Sequence[int], what: str) -> None:
+    if x.ndim != 3 or x.shape[1:] != (len(parents), 3):
+        raise ValueError(f'{what} expects {len(parents)} joints (poses '
+                         f'[B, {len(parents)}, 3]), got {list(x.shape)}.')
+
+
 def scale_bones(x: Tensor,
                 prob: float = 0.5,
                 global_std: float = 0.05,
@@ -112,20 +160,133 @@ def scale_bones(x: Tensor,
     that is the same for a bone and its mirror image (bodies stay
     symmetric), each product clipped to ``[1 - clip, 1 + clip]``; bone
     directions and the root are kept."""
+    _check_joints(x, parents, 'scale_bones')
     b, j = x.shape[:2]
-    if j != len(parents):
-        raise ValueError(f'scale_bones expects {len(parents)} joints, got '
-                         f'{j}.')
     per_bone = 1 + bone_std * _randn((b, j), x, generator)
     per_bone = (per_bone + per_bone[:, list(flip_indices)]) / 2
     factor = per_bone * (1 + global_std * _randn((b, 1), x, generator))
     factor = factor.clamp(1 - clip, 1 + clip)
     factor = torch.where(_rand((b, 1), x, generator) < prob, factor,
                          torch.ones_like(factor))
-    par = torch.as_tensor(parents, device=x.device).clamp(min=0)
-    bones = (x - x[:, par]) * factor[..., None]  # root's "bone" is zero
-    M = _path_matrix(tuple(parents)).to(x.device, x.dtype)
-    return x[:, :1] + M @ bones
+    return _from_bones(x[:, :1], _bones(x, parents) * factor[..., None],
+                       parents)
+
+
+def body_frame(x: Tensor, joints: Sequence[int]) -> Tensor:
+    """Orthonormal frames ``[B, 3, 3]`` (columns: left, up, forward) of
+    poses ``[B, J, 3]`` from four joints ``(root, left, right, up)``: the
+    first axis points from ``right`` to ``left``, the second towards ``up``
+    from ``root`` (made orthogonal to the first)."""
+    root, left, right, up = joints
+    e1 = torch.nn.functional.normalize(x[:, left] - x[:, right], dim=-1)
+    u = x[:, up] - x[:, root]
+    e2 = torch.nn.functional.normalize(
+        u - (u * e1).sum(-1, keepdim=True) * e1, dim=-1)
+    return torch.stack([e1, e2, torch.cross(e1, e2, dim=-1)], -1)
+
+
+def mix_parts(x: Tensor,
+              prob: float = 0.5,
+              parts: Sequence[str] = ('legs', 'arms'),
+              parents: Sequence[int] = tuple(PARENTS),
+              generator: Optional[torch.Generator] = None) -> Tensor:
+    """With probability ``prob`` per pose, give it one body part (chosen
+    uniformly from ``parts``, names of :data:`BODY_PARTS`) of another pose
+    of the batch: the donor's limb directions, turned from the donor's
+    pelvis (legs) or chest (arms) frame into the pose's own, with the
+    pose's own bone lengths. The rest of the pose and its root are kept."""
+    _check_joints(x, parents, 'mix_parts')
+    unknown = [p for p in parts if p not in BODY_PARTS]
+    if unknown or not parts:
+        raise ValueError(f'mix_parts: unknown body parts {unknown or parts}; '
+                         f'known: {sorted(BODY_PARTS)}.')
+    b = len(x)
+    bones = _bones(x, parents)
+    lengths = bones.norm(dim=-1, keepdim=True)
+    donor = torch.randint(b, (b, ), generator=generator, device=x.device)
+    which = torch.randint(len(parts), (b, ), generator=generator,
+                          device=x.device)
+    mixed = _rand((b, ), x, generator) < prob
+    new = bones.clone()
+    for k, name in enumerate(parts):
+        joints, frame = BODY_PARTS[name]
+        joints = list(joints)
+        R = body_frame(x, frame) @ body_frame(x[donor],
+                                              frame).transpose(1, 2)
+        direction = bones[donor][:, joints] / lengths[donor][:, joints].clamp(
+            min=1e-9)
+        moved = direction @ R.transpose(1, 2) * lengths[:, joints]
+        take = (mixed & (which == k))[:, None, None]
+        new[:, joints] = torch.where(take, moved, new[:, joints])
+    return _from_bones(x[:, :1], new, parents)
+
+
+def knee_flexion(x: Tensor) -> Tensor:
+    """Signed knee angles ``[B, 2]`` (right, left; degrees) of Human3.6M
+    poses: the thigh-to-shin angle seen along the hip axis, positive for a
+    knee bent the human way, negative for one bent backwards."""
+    lateral = torch.nn.functional.normalize(x[:, 4] - x[:, 1], dim=-1)
+    out = []
+    for hip, knee, ankle in ((1, 2, 3), (4, 5, 6)):
+        thigh, shin = x[:, knee] - x[:, hip], x[:, ankle] - x[:, knee]
+        side = (torch.cross(thigh, shin, dim=-1) * lateral).sum(-1)
+        out.append(torch.rad2deg(torch.atan2(side, (thigh * shin).sum(-1))))
+    return torch.stack(out, -1)
+
+
+def perturb_joint_angles(x: Tensor,
+                         prob: float = 0.5,
+                         std: float = 10.,
+                         clip: float = 25.,
+                         joints: Sequence[int] = LIMB_JOINTS,
+                         parents: Sequence[int] = tuple(PARENTS),
+                         generator: Optional[torch.Generator] = None
+                         ) -> Tensor:
+    """With probability ``prob`` per pose, turn the bone ending at each of
+    ``joints`` (and everything below it) about its parent joint by a random
+    rotation: a uniform axis and an angle ``N(0, std)`` degrees clipped to
+    ``[-clip, clip]``. Bone lengths and the root are kept. A perturbed pose
+    whose knee would bend backwards past
+    :data:`KNEE_HYPEREXTENSION_LIMIT` (and further than it did) keeps its
+    original angles."""
+    _check_joints(x, parents, 'perturb_joint_angles')
+    b, n = x.shape[:2]
+    bones = _bones(x, parents)
+    axis = torch.nn.functional.normalize(_randn((b, n, 3), x, generator),
+                                         dim=-1)
+    angle = torch.deg2rad((std * _randn((b, n), x, generator)).clamp(
+        -clip, clip))
+    active = torch.zeros(n, dtype=torch.bool, device=x.device)
+    active[list(joints)] = True
+    angle = torch.where(active & (_rand((b, 1), x, generator) < prob), angle,
+                        torch.zeros_like(angle))
+    q = torch.cat([torch.cos(angle / 2)[..., None],
+                   torch.sin(angle / 2)[..., None] * axis], -1)
+    local = quaternion_to_matrix(q)  # [B, J, 3, 3]
+    turn = [torch.eye(3, dtype=x.dtype, device=x.device).expand(b, 3, 3)]
+    new = [bones[:, 0]]
+    for j in range(1, n):  # parents come before children
+        turn.append(turn[int(parents[j])] @ local[:, j])
+        new.append((turn[j] @ bones[:, j, :, None])[..., 0])
+    y = _from_bones(x[:, :1], torch.stack(new, 1), parents)
+    limit = torch.clamp(-knee_flexion(x), min=KNEE_HYPEREXTENSION_LIMIT)
+    ok = (-knee_flexion(y) <= limit).all(-1)
+    return torch.where(ok[:, None, None], y, x)
+
+
+def tilt_poses(x: Tensor,
+               prob: float = 0.5,
+               max_tilt: float = 30.,
+               generator: Optional[torch.Generator] = None) -> Tensor:
+    """With probability ``prob`` per pose, pitch (about ``x``) and then roll
+    (about ``z``) it about the root, each by an angle uniform in
+    ``[-max_tilt, max_tilt]`` degrees (``y`` is the camera's vertical)."""
+    n = len(x)
+    R = (rotation_matrices(n, x, 'z', max_tilt, generator)
+         @ rotation_matrices(n, x, 'x', max_tilt, generator))
+    R = torch.where((_rand((n, 1, 1), x, generator) < prob), R,
+                    torch.eye(3, dtype=x.dtype, device=x.device))
+    return x @ R.transpose(1, 2)
 
 
 def resolve_augment_cfg(settings: Optional[dict] = None) -> dict:
@@ -137,11 +298,17 @@ def resolve_augment_cfg(settings: Optional[dict] = None) -> dict:
 def augment_poses(x: Tensor,
                   generator: Optional[torch.Generator] = None,
                   **settings) -> Tensor:
-    """Flip, rotate and bone-scale a batch of root-relative poses with
-    :data:`AUGMENT_DEFAULTS` updated by ``settings`` (see
-    :func:`resolve_augment_cfg`). A probability or angle of 0 switches that
-    step off."""
+    """Augment a batch of root-relative poses with :data:`AUGMENT_DEFAULTS`
+    updated by ``settings`` (see :func:`resolve_augment_cfg`), in this
+    order: part mixing, joint-angle perturbation, flip, yaw rotation, bone
+    scaling, tilt. A probability or angle of 0 switches that step off."""
     s = resolve_augment_cfg(settings)
+    if s['mix_prob'] > 0:
+        x = mix_parts(x, s['mix_prob'], tuple(s['mix_parts']),
+                      generator=generator)
+    if s['angle_prob'] > 0:
+        x = perturb_joint_angles(x, s['angle_prob'], s['angle_std'],
+                                 s['angle_clip'], generator=generator)
     if s['flip_prob'] > 0:
         x = flip_poses(x, s['flip_prob'], generator=generator)
     rotate = s['rotation_axis'] == 'full' or s['max_angle'] > 0
@@ -150,4 +317,6 @@ def augment_poses(x: Tensor,
     if s['bone_scale_prob'] > 0:
         x = scale_bones(x, s['bone_scale_prob'], s['global_std'],
                         s['bone_std'], s['clip'], generator=generator)
+    if s['tilt_prob'] > 0 and s['max_tilt'] > 0:
+        x = tilt_poses(x, s['tilt_prob'], s['max_tilt'], generator)
     return x

@@ -70,14 +70,33 @@ def state_dict_sha256(state: dict) -> str:
     return h.hexdigest()
 
 
+def check_prior_data(data: Optional[dict], config: str) -> dict:
+    """The training data's ``dict(licence=str, sources=[str, ...])`` (a
+    config's ``prior_data``) as a plain dict; ``ValueError`` naming
+    ``config`` where it is missing or malformed."""
+    data = dict(data or {})
+    if (set(data) != {'licence', 'sources'}
+            or not isinstance(data['licence'], str) or not data['licence']
+            or not isinstance(data['sources'], (list, tuple))
+            or not data['sources']
+            or not all(isinstance(x, str) for x in data['sources'])):
+        raise ValueError(
+            f'{config}: the training data\'s licence and sources are '
+            'needed to publish a prior: set prior_data = dict(licence=STR, '
+            f'sources=[STR, ...]) in the config (got {data or None}).')
+    return dict(licence=data['licence'], sources=list(data['sources']))
+
+
 def published_prior(state: dict, prior_cfg: dict, config: str,
-                    iteration: int) -> dict:
+                    iteration: int, data: Optional[dict] = None) -> dict:
     """What a published prior file holds (``torch.save`` it; see
     :meth:`ScorePrior.from_checkpoint`): the weights ``state``
     (``'prior.'``-prefixed keys as in mmzedo's ``PosePrior``, cast to
     float32), ``prior_cfg`` (plain dicts that rebuild the prior) and
     ``meta`` (format, units, joint layout, training-time range, config
-    name, training iteration, torch version and the weights' SHA-256).
+    name, training iteration, torch version, the weights' SHA-256, and the
+    training data's ``licence`` and ``sources`` from ``data``: a config's
+    ``prior_data``, ``dict(licence=str, sources=[str, ...])``).
     Shared by ``tools/publish_prior.py`` and ``tools/train_prior_plain.py``.
     """
     from mmzedo.utils.skeleton import JOINT_NAMES, ROOT_INDEX
@@ -89,6 +108,7 @@ def published_prior(state: dict, prior_cfg: dict, config: str,
     if not state or not all(k.startswith('prior.') for k in state):
         raise KeyError('A published prior needs "prior.*" weights, got '
                        f'{sorted(state)[:3]}.')
+    data = check_prior_data(data, config)
     meta = dict(
         format=PRIOR_FORMAT,
         units='m',
@@ -99,7 +119,9 @@ def published_prior(state: dict, prior_cfg: dict, config: str,
         config=config,
         iter=int(iteration),
         torch=str(torch.__version__),
-        sha256=state_dict_sha256(state))
+        sha256=state_dict_sha256(state),
+        licence=data['licence'],
+        sources=data['sources'])
     return dict(state_dict=state, prior_cfg=prior_cfg, meta=meta)
 
 

@@ -38,8 +38,9 @@ from .zedo import (ZEDO_DEFAULTS, ZeDOInputError, check_zedo_inputs,
 #: mm above it with GT 2D). Later frames get no polish (zedo_lift's last
 #: stage): after a warm start it made MPJPE worse (61.4 vs 59.5 mm with GT
 #: 2D).
-WARM_START_DEFAULTS = dict(ZEDO_DEFAULTS, steps=35, warmup=0, t_max=0.07,
-                           loop_time=0.35, polish_steps=0, anchor_weight=0.15)
+WARM_START = dict(steps=35, warmup=0, t_max=0.07, loop_time=0.35,
+                  polish_steps=0, anchor_weight=0.15)
+WARM_START_DEFAULTS = dict(ZEDO_DEFAULTS, **WARM_START)
 
 
 def rotation_onto(source: Tensor, target: Tensor) -> Tensor:
@@ -82,8 +83,12 @@ def zedo_lift_sequence(prior,
         keypoints: 2D keypoints [N, L, J, 2] (pixels).
         scores: Confidences [N, L, J].
         f, c: Intrinsics of each track's camera [N, 2].
-        cfg: Overrides of :data:`ZEDO_DEFAULTS` for the first frame.
-        warm_cfg: Overrides of :data:`WARM_START_DEFAULTS` for the others.
+        cfg: Overrides of :data:`ZEDO_DEFAULTS` for the first frame; they
+            reach the later frames too (validity thresholds, root, step
+            rule, translation solve, ...), except the warm start's own
+            budget (the keys of :data:`WARM_START`).
+        warm_cfg: Overrides of :data:`WARM_START_DEFAULTS` for the later
+            frames (over ``cfg``).
         progress: Called with the frame index after each frame.
 
     Returns:
@@ -92,7 +97,9 @@ def zedo_lift_sequence(prior,
         ``valid``, ``reprojection_rel``, ``bone_ratio``, ``depth``
         [N, L] (see :func:`score_result`).
     """
-    warm = resolve_zedo_cfg(warm_cfg, WARM_START_DEFAULTS)
+    shared = {k: v for k, v in (cfg or {}).items() if k not in WARM_START}
+    warm = resolve_zedo_cfg(dict(shared, **(warm_cfg or {})),
+                            WARM_START_DEFAULTS)
     anchor_weight = warm.pop('anchor_weight')
     if not (isinstance(anchor_weight, (int, float))
             and 0 <= anchor_weight < 1):

@@ -63,12 +63,28 @@ def refuse_overwriting_inputs(outputs: Iterable[str],
                                  'output directory or name.')
 
 
+def refuse_replacing_outputs(outputs: Iterable[str], overwrite: bool,
+                             how: str) -> None:
+    """Raise ``FileExistsError`` naming the first of ``outputs`` that
+    exists, unless ``overwrite`` (the user asked to replace it); ``how``
+    says how to keep both (e.g. ``'pass another OUT'``)."""
+    if overwrite:
+        return
+    for out in outputs:
+        if osp.lexists(out):
+            raise FileExistsError(
+                f'{out} exists already: pass --overwrite to replace it, or '
+                f'{how} to keep both.')
+
+
 @contextlib.contextmanager
 def atomic_path(path: str, suffix: str = '') -> Iterator[str]:
     """Yield a temporary path next to ``path``; on success it is renamed to
     ``path``, on error removed (no partial file is ever left at ``path``).
     ``suffix`` (default: ``path``'s extension) keeps an extension that a
-    writer insists on (``np.savez`` appends ``.npz``)."""
+    writer insists on (``np.savez`` appends ``.npz``). The file gets the
+    mode that the user's umask gives a new file (``mkstemp`` makes it
+    0600)."""
     d = osp.dirname(osp.abspath(path))
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=d, prefix='tmp-',
@@ -76,6 +92,9 @@ def atomic_path(path: str, suffix: str = '') -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     finally:
         if osp.exists(tmp):

@@ -193,6 +193,28 @@ def test_warm_started_sequences_are_smoother_and_cheaper(
     assert warm['valid'].all()
 
 
+def test_sequence_settings_reach_every_frame(open_benchmark, shipped_prior):
+    """A user's loop settings (here a validity threshold) reach the
+    warm-started frames, not only the first."""
+    import sys
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
+    from in_the_wild_benchmark import test_sequences
+
+    from mmzedo.core.anchors import load_anchors
+    from mmzedo.core.sequence import zedo_lift_sequence
+    root, _ = open_benchmark
+    kp, conf, f, c, gt = test_sequences('h36m-like', False, 2, 4, root)
+    anchors = load_anchors(anchor_file(1))['anchors']
+    with torch.no_grad():
+        out = zedo_lift_sequence(shipped_prior, kp, conf, f, c, anchors,
+                                 cfg=dict(valid_max_reprojection=1e-9))
+        default = zedo_lift_sequence(shipped_prior, kp, conf, f, c,
+                                     anchors)
+    assert not out['valid'].any(), out['valid']
+    assert default['valid'].all()
+    torch.testing.assert_close(out['pose'], default['pose'])
+
+
 def test_sequence_offsets_stay_apart_from_the_reported_runs(open_benchmark):
     import sys
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))

@@ -10,7 +10,7 @@ from mmzedo.datasets.mocap import (CAMERA_RIGS, MocapFormatError, build_rig,
                                    load_mocap, retarget_bone_lengths,
                                    simulate_detections)
 from mmzedo.utils import H36M_BONE_LENGTHS, bone_lengths
-from ..conftest import MOCAP_DIR
+from ..conftest import MOCAP_DIR, REPO_ROOT
 
 C2S = osp.join(MOCAP_DIR, 'cmu_c2s.npz')
 
@@ -235,3 +235,71 @@ def test_empty_split_and_missing_split_errors(tmp_path):
     with pytest.raises(KeyError, match='Unknown camera rig'):
         convert_mocap([C2S], str(tmp_path), rig='fisheye',
                       test_groups=['test'])
+
+
+def test_bandai_cross_dataset_benchmark(tmp_path):
+    """The cross-dataset benchmark from the real Bandai file beside the
+    bundled ones: its own skeleton (not retargeted), test split = dataset 1
+    with its actions as categories, test-only rigs, and what the analysis
+    tools read."""
+    import sys
+
+    from mmzedo.datasets.mocap import (BANDAI_BENCHMARK, SHARED_MOCAP,
+                                       build_bandai_benchmark, load_mocap)
+    src = osp.join(SHARED_MOCAP, 'bandai.npz')
+    if not osp.isfile(src):
+        pytest.skip(f'{src} is not here (shared/data/mocap)')
+    out = build_bandai_benchmark(str(tmp_path), ['telephoto'])
+    summary = out['telephoto']
+    assert set(summary['files']) == {'test'}  # test only off the h36m rig
+    assert not summary['retarget']
+    assert set(summary['subjects'].values()) == {'bandai:dataset-1'}
+    root = tmp_path / 'telephoto'
+    ann = np.load(root / summary['files']['test']['annotation'])
+    S = ann['S'][..., :3]
+    # Bandai's own skeleton: the source's bone lengths, not Human3.6M's.
+    mocap = load_mocap(src)
+    lengths = np.median(bone_lengths(mocap['joints'][::50]), 0)
+    np.testing.assert_allclose(np.median(bone_lengths(S), 0), lengths,
+                               atol=2e-3)
+    assert abs(np.median(bone_lengths(S), 0)[0] - H36M_BONE_LENGTHS[1]) > .05
+    actions = {name.split('/')[1].split('.')[0].split('_')[1]
+               for name in ann['imgname']}
+    assert {'Bow', 'Walk', 'WalkBack', 'Kick', 'DanceShort'} <= actions
+    assert not any(a.startswith('Dataset') for a in actions)
+    # What the analysis tools read: 2D, cameras, actions.
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
+    from step_rule_sweep import load_test_split
+    kp, conf, f, c, gt, acts = load_test_split(
+        'telephoto', True, 64, str(tmp_path), name='bandai',
+        fps=BANDAI_BENCHMARK['fps'], actions=True)
+    assert kp.shape == (64, 17, 2) and gt.shape == (64, 17, 3)
+    assert set(acts) <= actions and len(set(acts)) > 3
+    assert conf.mean() < 0.97 and np.allclose(gt[:, 0], 0)  # detector-like
+    # Built once: a second call keeps the files.
+    mtime = (root / 'meta.json').stat().st_mtime_ns
+    build_bandai_benchmark(str(tmp_path), ['telephoto'])
+    assert (root / 'meta.json').stat().st_mtime_ns == mtime
+
+
+def test_one_split_and_action_pattern(tmp_path):
+    """``splits`` writes only the splits asked for; ``action_pattern``
+    names each category from the sequence name."""
+    from mmzedo.datasets.mocap import convert_mocap
+    src = osp.join(MOCAP_DIR, 'cmu_c2s.npz')
+    s = convert_mocap([src], str(tmp_path), name='c2s', fps=10,
+                      test_groups=['test'], splits=['train'],
+                      action_pattern=r'^[a-z]+-([a-z]+)_', verbose=False)
+    assert set(s['files']) == {'train'}
+    assert not (tmp_path / 'annotation_body3d' / 'fps10' /
+                'c2s_test.npz').exists()
+    ann = np.load(tmp_path / s['files']['train']['annotation'])
+    cats = {n.split('/')[1].split('.')[0].split('_')[1]
+            for n in ann['imgname']}
+    assert 'Basketball' in cats and 'Walking' in cats
+    with pytest.raises(ValueError, match='finds no action'):
+        convert_mocap([src], str(tmp_path / 'x'), test_groups=['test'],
+                      action_pattern=r'^(\d+)_', verbose=False)
+    with pytest.raises(ValueError, match='splits must be'):
+        convert_mocap([src], str(tmp_path / 'y'), test_groups=['test'],
+                      splits=['val'], verbose=False)

@@ -132,3 +132,40 @@ def test_hypothesis_choice_rules(open_benchmark, shipped_prior, tmp_path,
         assert oracle[0] < energy[0] - 1  # the hypotheses differ
         s1 = rows['S=1']
         assert '| S=1 | ' in printed and f'{s1[0]} / {s1[1]}' in printed
+
+
+def test_prior_generalisation_scores_and_trains_recipes(open_benchmark,
+                                                        tmp_path):
+    """prior_generalisation.py: a recipe is the exported config with its
+    overrides (the cosine schedule ends at the recipe's iterations); the
+    shipped prior scores as the same-source figure of the lifter's loop,
+    per action, and the accurate prior beats it there."""
+    import prior_generalisation as pg
+    from step_rule_sweep import ANCHORS, errors, lift_poses
+    from mmzedo.core.anchors import load_anchors
+    base = dict(augment=dict(mix_prob=0., angle_prob=0., flip_prob=.5),
+                prior_cfg=dict(score_net=dict(hidden_dim=512)),
+                param_scheduler=[dict(type='LinearLR', end=500),
+                                 dict(type='CosineAnnealingLR', begin=500,
+                                      end=30000)],
+                max_iters=30000)
+    s = pg.recipe_settings(base, dict(augment=dict(mix_prob=.5), width=256),
+                           3000)
+    assert s['augment'] == dict(mix_prob=.5, angle_prob=0., flip_prob=.5)
+    assert s['prior_cfg']['score_net']['hidden_dim'] == 256
+    assert s['max_iters'] == 3000 and s['param_scheduler'][1]['end'] == 3000
+    assert base['max_iters'] == 30000 and base['augment']['mix_prob'] == 0
+    root, _ = open_benchmark
+    settings = [('GT', 'cmu', 'h36m-like', False, 96)]
+    shipped = pg.score(SHIPPED_PRIOR, ANCHORS, {'cmu': root}, settings)
+    # The same figure as the lifter's loop on the same samples.
+    from mmzedo.core import ScorePrior
+    data = load_test_split('h36m-like', False, 96, root)
+    pred, _ = lift_poses(ScorePrior.from_checkpoint(SHIPPED_PRIOR),
+                         load_anchors(ANCHORS)['anchors'][:1], data)
+    assert tuple(shipped['settings']['GT'][:2]) == errors(pred, data[4])
+    accurate = pg.score(
+        osp.join(REPO_ROOT, 'checkpoints',
+                 'prior_mlp-1024x2_subvp-t01-cos_open-cmu.pth'), ANCHORS,
+        {'cmu': root}, settings)
+    assert accurate['settings']['GT'][1] < shipped['settings']['GT'][1]

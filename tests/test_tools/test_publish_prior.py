@@ -46,6 +46,10 @@ def test_roundtrip_describes_itself(published):
     assert meta['joint_names'][0] == 'pelvis' and meta['root_index'] == 0
     assert meta['train_t'] == dict(t_max=0.1, full_range_prob=0.1)
     assert meta['iter'] == 5 and len(meta['sha256']) == 64
+    # The training data's licence and sources, from the config.
+    assert meta['licence'].startswith('CMU Graphics Lab')
+    assert len(meta['sources']) == 1 and 'NSF EIA-0196217' in meta[
+        'sources'][0]
     prior = ScorePrior.from_checkpoint(str(out))
     assert type(prior.score_net).__name__ == 'ScoreMLP'
     assert prior.train_t == meta['train_t']
@@ -53,6 +57,33 @@ def test_roundtrip_describes_itself(published):
     model.eval()
     torch.testing.assert_close(prior.score(x, 0.05),
                                model.score(x, 0.05))
+
+
+def test_publish_needs_the_datas_licence(published, tmp_path):
+    """A config without prior_data (or with a malformed one) is refused
+    before anything is written, naming the setting."""
+    from mmengine.config import Config
+    _, raw, _ = published
+    for data in (None, dict(licence='', sources=['x']),
+                 dict(licence='MIT', sources=[])):
+        cfg = Config.fromfile(CONFIG)
+        cfg.prior_data = data
+        config = tmp_path / 'no_licence.py'
+        cfg.dump(str(config))
+        out = tmp_path / 'prior.pth'
+        with pytest.raises(ValueError, match='prior_data = dict'):
+            publish(str(config), str(raw), str(out))
+        assert not out.exists()
+
+
+def test_shipped_priors_carry_licence_and_sources():
+    for name in ('prior_mlp-512x2_subvp-t01_open-cmu.pth',
+                 'prior_mlp-1024x2_subvp-t01-cos_open-cmu.pth'):
+        meta = torch.load(osp.join(REPO_ROOT, 'checkpoints', name),
+                          weights_only=True)['meta']
+        assert meta['licence'].startswith('CMU Graphics Lab'), name
+        assert any('cmu' in src.lower() for src in meta['sources'])
+        assert not any('bandai' in src.lower() for src in meta['sources'])
 
 
 def _tampered(src, dst, edit):

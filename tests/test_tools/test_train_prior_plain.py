@@ -47,6 +47,7 @@ def test_export_carries_the_config(exported):
         'LinearLR', 'CosineAnnealingLR'
     ]
     assert s['ema_momentum'] == 1e-3 and s['augment']['flip_prob'] == 0.5
+    assert s['prior_data'] == dict(cfg.prior_data)
     poses = np.load(exported / 'poses.npy')
     # The open benchmark's train split, root-relative, in metres.
     assert poses.shape == (55633, 17, 3)
@@ -144,6 +145,8 @@ def test_short_run_publishes_a_prior_that_learnt(exported, open_benchmark,
     prior = ScorePrior.from_checkpoint(out).eval()
     meta = torch.load(out, weights_only=True)['meta']
     assert meta['iter'] == 150 and meta['config'] == osp.basename(CONFIG)
+    assert meta['licence'] == s['prior_data']['licence']
+    assert meta['sources'] == s['prior_data']['sources']
     # Held-out poses (the test split), denoising loss at ZeDO's t <= 0.1,
     # against the same network untrained.
     test = np.load(osp.join(open_benchmark[0], 'h36m-like',
@@ -160,3 +163,27 @@ def test_short_run_publishes_a_prior_that_learnt(exported, open_benchmark,
             return float(np.mean([model.dsm_loss(x) for _ in range(4)]))
 
     assert loss(prior) < 0.7 * loss(fresh)
+
+
+def test_train_checks_its_options_and_never_replaces_a_prior(exported,
+                                                             tmp_path):
+    work = tmp_path / 'work'
+    work.mkdir()
+    with open(exported / 'settings.json') as f:
+        s = json.load(f)
+    s['batch_size'] = 64
+    with open(work / 'settings.json', 'w') as f:
+        json.dump(s, f)
+    (work / 'poses.npy').symlink_to(exported / 'poses.npy')
+    for option, value in (('max_iters', 0), ('max_iters', -3),
+                          ('log_every', 0), ('save_every', 0)):
+        with pytest.raises(ValueError, match=option.replace('_', '-')):
+            train(str(work), str(work), 'cpu', **{option: value})
+    out = train(str(work), str(tmp_path / 'out'), 'cpu', max_iters=2)
+    before = open(out, 'rb').read()
+    with pytest.raises(FileExistsError, match='prior_iter_2.pth exists '
+                       'already: pass --overwrite'):
+        train(str(work), str(tmp_path / 'out'), 'cpu', max_iters=2)
+    assert open(out, 'rb').read() == before
+    train(str(work), str(tmp_path / 'out'), 'cpu', max_iters=2,
+          overwrite=True)

@@ -75,29 +75,38 @@ def add_sample_args(parser, out_name: str) -> None:
                                                   out_name))
 
 
-def load_test_split(rig, det, num, data_root, offset=0):
+def test_split_indices(n, num, offset=0):
+    """``num`` evenly spaced indices into ``n`` test samples, shifted by
+    ``offset``."""
+    return np.linspace(0, n - 1 - offset, num).astype(int) + offset
+
+
+def load_test_split(rig, det, num, data_root, offset=0, name='cmu', fps=10,
+                    actions=False):
     """2D, confidences, intrinsics and root-relative 3D of ``num`` evenly
-    spaced samples of the open benchmark's test split (shifted by
-    ``offset``)."""
+    spaced samples of a benchmark's test split (``<name>_test`` at
+    ``fps``: the open benchmark by default; shifted by ``offset``); with
+    ``actions``, also each sample's action category (from ``imgname``)."""
     root = osp.join(data_root, rig)
-    ann = np.load(osp.join(root, 'annotation_body3d', 'fps10',
-                           'cmu_test.npz'))
+    ann = np.load(osp.join(root, 'annotation_body3d', f'fps{fps}',
+                           f'{name}_test.npz'))
     with open(osp.join(root, 'annotation_body3d', 'cameras.pkl'), 'rb') as f:
         cams = pickle.load(f)
-    idx = np.linspace(0, len(ann['imgname']) - 1 - offset,
-                      num).astype(int) + offset
-    part = (np.load(osp.join(root, 'joint_2d_det_files', 'cmu_test.npy'))
+    idx = test_split_indices(len(ann['imgname']), num, offset)
+    part = (np.load(osp.join(root, 'joint_2d_det_files', f'{name}_test.npy'))
             if det else ann['part'])[idx]
-    f, c = [], []
-    for name in ann['imgname'][idx]:
-        # Human3.6M naming: S1/S1_Action.<camera>/S1_Action.<camera>_i.jpg
-        subject, folder = name.split('/')[:2]
+    f, c, acts = [], [], []
+    for img in ann['imgname'][idx]:
+        # Human3.6M naming: S1/S1_Action_k.<camera>/S1_Action_k.<camera>_i.jpg
+        subject, folder = img.split('/')[:2]
         cam = cams[(subject, folder.split('.')[-1])]
         f.append(np.ravel(cam['f']))
         c.append(np.ravel(cam['c']))
+        acts.append(folder.split('.')[0].split('_')[1])
     S = ann['S'][idx, :, :3]
-    return part[..., :2], part[..., 2], np.array(f), np.array(c), \
-        S - S[:, :1]
+    out = (part[..., :2], part[..., 2], np.array(f), np.array(c),
+           S - S[:, :1])
+    return out + (np.array(acts), ) if actions else out
 
 
 def load_prior_and_anchor(prior=PRIOR, anchors=ANCHORS):
@@ -127,28 +136,42 @@ def per_hypothesis_errors(hyps, gt):
                      for sample, g in zip(hyps, gt)])
 
 
-def run(prior, anchors, data, overrides):
+def lift_poses(prior, anchors, data, overrides=None):
+    """Root-relative poses [N, 17, 3] lifted from ``data`` (as
+    :func:`load_test_split` returns it) by :func:`mmzedo.core.zedo_lift`
+    with ``overrides`` of ``ZEDO_DEFAULTS`` (or the name of a preset of
+    ``mmzedo.core``), and the seconds it took."""
     import time
 
     import torch
 
     from mmzedo import core
-    from mmzedo.core import zedo_lift
     if isinstance(overrides, str):  # a preset of mmzedo.core
         overrides = getattr(core, overrides)
-    from mmzedo.utils import bone_lengths
-    kp, conf, f, c, gt = data
+    kp, conf, f, c = data[:4]
     t0 = time.perf_counter()
     with torch.no_grad():
-        out = zedo_lift(prior, kp, conf, f, c, anchors, **overrides)
-    seconds = time.perf_counter() - t0
-    pred = out['pose'].cpu().numpy()
+        out = core.zedo_lift(prior, kp, conf, f, c, anchors,
+                             **(overrides or {}))
+    return out['pose'].cpu().numpy(), time.perf_counter() - t0
+
+
+def scale_ratio(pred, gt):
+    """Mean bone length of ``pred`` over the ground truth's, averaged over
+    the samples (three decimals)."""
+    from mmzedo.utils import bone_lengths
+    return round(float((bone_lengths(pred).mean(1) /
+                        bone_lengths(gt).mean(1)).mean()), 3)
+
+
+def run(prior, anchors, data, overrides):
+    pred, seconds = lift_poses(prior, anchors, data, overrides)
+    gt = data[4]
     mpjpe, p_mpjpe = errors(pred, gt)
     return dict(
         MPJPE=mpjpe,
         P_MPJPE=p_mpjpe,
-        scale=round(float((bone_lengths(pred).mean(1) /
-                           bone_lengths(gt).mean(1)).mean()), 3),
+        scale=scale_ratio(pred, gt),
         poses_per_second=round(len(gt) / seconds, 1))
 
 

@@ -46,6 +46,9 @@ def parse_args(argv=None):
                    help='allow other parameters for camera ids already in '
                    'OUT_DIR/annotation_body3d/cameras.pkl (earlier '
                    'annotation files there would point at the new ones)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace earlier output files of the same --name in '
+                   'OUT_DIR')
     return p.parse_args(argv)
 
 
@@ -53,7 +56,8 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         run(args)
-    except (ValueError, FileNotFoundError) as e:  # clear message, no trace
+    except (ValueError, FileNotFoundError,
+            FileExistsError) as e:  # clear message, no trace
         raise SystemExit(f'mocap_to_h36m: error: {e}')
 
 
@@ -76,7 +80,8 @@ def run(args):
         detections=not args.no_detections,
         det_noise_scale=args.det_noise_scale,
         seed=args.seed,
-        replace_cameras=args.replace_cameras)
+        replace_cameras=args.replace_cameras,
+        overwrite=args.overwrite)
 
 
 if __name__ == '__main__':

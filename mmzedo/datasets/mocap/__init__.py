@@ -3,11 +3,14 @@
 from .convert import (convert_mocap, place_in_area, retarget_bone_lengths,
                       simulate_detections, split_by_travel)
 from .io import MocapFormatError, check_world_joints, load_mocap
-from .open_benchmark import OPEN_BENCHMARK, OPEN_RIGS, build_open_benchmark
+from .open_benchmark import (BANDAI_BENCHMARK, OPEN_BENCHMARK, OPEN_RIGS,
+                             SHARED_MOCAP, build_bandai_benchmark,
+                             build_benchmark, build_open_benchmark)
 from .rigs import CAMERA_RIGS, build_rig, camera_to_pixel, world_to_camera
 
 __all__ = [
-    'CAMERA_RIGS', 'MocapFormatError', 'OPEN_BENCHMARK', 'OPEN_RIGS',
+    'BANDAI_BENCHMARK', 'CAMERA_RIGS', 'MocapFormatError', 'OPEN_BENCHMARK',
+    'OPEN_RIGS', 'SHARED_MOCAP', 'build_bandai_benchmark', 'build_benchmark',
     'build_open_benchmark', 'build_rig', 'camera_to_pixel',
     'check_world_joints', 'convert_mocap', 'load_mocap', 'place_in_area',
     'retarget_bone_lengths', 'simulate_detections', 'split_by_travel',

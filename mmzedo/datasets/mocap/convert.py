@@ -29,7 +29,8 @@ import numpy as np
 from mmzedo.utils.skeleton import (ANKLES, FLIP_INDICES, H36M_BONE_LENGTHS,
                                    NUM_JOINTS, PARENTS)
 from mmzedo.utils.safe_io import (atomic_path, check_file_name, check_number,
-                                  refuse_overwriting_inputs)
+                                  refuse_overwriting_inputs,
+                                  refuse_replacing_outputs)
 
 from .io import MocapFormatError, check_world_joints, load_mocap
 from .rigs import build_rig, camera_to_pixel, world_to_camera
@@ -145,9 +146,19 @@ def simulate_detections(part: np.ndarray, video_ids: np.ndarray,
     return np.concatenate([det, conf[..., None]], axis=-1)
 
 
-def _action_category(seq_name: str, group: str) -> str:
+def _action_category(seq_name: str, group: str,
+                     action_pattern: Optional[str] = None) -> str:
     """A CamelCase action category from a sequence name (mmpose's MPJPE
-    reports per category: the part of the action before ``_``)."""
+    reports per category: the part of the action before ``_``).
+    ``action_pattern``: a regular expression whose first group is the
+    action within the name (default: the name less a leading group)."""
+    if action_pattern is not None:
+        m = re.search(action_pattern, seq_name)
+        if m is None or not m.groups():
+            raise ValueError(f'action_pattern {action_pattern!r} finds no '
+                             f'action (its first group) in sequence name '
+                             f'{seq_name!r}.')
+        seq_name = group = m.group(1)
     name = seq_name[len(group) + 1:] if seq_name.startswith(
         group + '-') else seq_name
     words = re.findall(r'[A-Za-z]+', name) or re.findall(
@@ -198,6 +209,8 @@ def convert_mocap(inputs: Sequence[str],
                   rig: str = 'h36m-like',
                   test_groups: Optional[Sequence[str]] = None,
                   test_seqs: Optional[Sequence[str]] = None,
+                  splits: Sequence[str] = ('train', 'test'),
+                  action_pattern: Optional[str] = None,
                   fps: Optional[float] = None,
                   retarget: bool = False,
                   body_scale_std: float = 0.05,
@@ -209,6 +222,7 @@ def convert_mocap(inputs: Sequence[str],
                   det_noise_scale: float = 1.0,
                   seed: int = 0,
                   replace_cameras: bool = False,
+                  overwrite: bool = False,
                   verbose: bool = True) -> dict:
     """Convert motion-capture files into mmpose's Human3.6M format.
 
@@ -223,6 +237,11 @@ def convert_mocap(inputs: Sequence[str],
             ``'source:group1,group2'`` (source = input file stem).
         test_seqs: Sequence names in the test split (alternative to, or on
             top of, ``test_groups``).
+        splits: The splits to write (``'train'``, ``'test'`` or both);
+            sequences of the others are skipped.
+        action_pattern: A regular expression whose first group is the
+            action in a sequence name (its CamelCase form is the action
+            category in ``imgname``); default: the name less its group.
         fps: Target frame rate; sequences are sub-sampled by the nearest
             integer step. ``None`` keeps the source rate.
         retarget: Retarget bone lengths to Human3.6M's, keeping directions.
@@ -239,6 +258,9 @@ def convert_mocap(inputs: Sequence[str],
         replace_cameras: Allow replacing cameras of the same id with other
             parameters in an existing ``cameras.pkl`` (other cameras there
             are always kept).
+        overwrite: Allow replacing existing annotation, detection and
+            ``meta.json`` files of the same ``name`` (``cameras.pkl`` is
+            merged, see ``replace_cameras``).
 
     Outputs never replace an input, and are written atomically (all of
     them are complete before any is renamed into place).
@@ -253,6 +275,12 @@ def convert_mocap(inputs: Sequence[str],
     check_number(det_noise_scale, 'det_noise_scale', 0)
     check_number(max_travel, 'max_travel', 0, exclusive=True)
     check_number(min_frames, 'min_frames', 1)
+    splits = tuple(splits)
+    if not splits or set(splits) - {'train', 'test'}:
+        raise ValueError(f'splits must be train, test or both, got '
+                         f'{list(splits)}.')
+    if action_pattern is not None:
+        re.compile(action_pattern)
     if len(area) != 2:
         raise ValueError(f'area must be two sizes (m), got {area}.')
     for a in area:
@@ -264,7 +292,7 @@ def convert_mocap(inputs: Sequence[str],
     if not groups_for_test and not seqs_for_test:
         raise ValueError('No test split given: pass test_groups or '
                          'test_seqs (a train/test split is required).')
-    records = {'train': defaultdict(list), 'test': defaultdict(list)}
+    records = {split: defaultdict(list) for split in splits}
     subjects, n_dropped, n_total, out_fps = {}, 0, 0, set()
     action_counter = defaultdict(int)
     for path in inputs:
@@ -279,15 +307,17 @@ def convert_mocap(inputs: Sequence[str],
             split = ('test' if group in groups_for_test.get(src, ()) or
                      group in groups_for_test.get('*', ()) or
                      seq_name in seqs_for_test else 'train')
-            subj = subjects.setdefault(
-                (src, group), f'S{len(subjects) + 1}')
             seq = joints[bounds[i]:bounds[i + 1]:step]
             if retarget:
                 scale = float(
                     np.clip(1 + body_scale_std * rng.standard_normal(), 0.8,
                             1.2))
                 seq = retarget_bone_lengths(seq, scale=scale)
-            category = _action_category(seq_name, group)
+            if split not in records:
+                continue
+            subj = subjects.setdefault(
+                (src, group), f'S{len(subjects) + 1}')
+            category = _action_category(seq_name, group, action_pattern)
             for piece in split_by_travel(seq, max_travel, min_frames):
                 piece = place_in_area(piece, rng, area, ankle_height)
                 action_counter[(subj, category)] += 1
@@ -319,6 +349,11 @@ def convert_mocap(inputs: Sequence[str],
     ann_dir = osp.join(out_dir, 'annotation_body3d')
     summary = dict(
         name=name, rig=rig, fps=k, seed=seed, retarget=retarget,
+        splits=list(splits),
+        build=dict(inputs=[osp.basename(p) for p in inputs], name=name,
+                   fps=fps, retarget=retarget, seed=seed,
+                   test_groups=list(test_groups or []),
+                   splits=list(splits)),
         inputs=[osp.basename(p) for p in inputs],
         subjects={s: f'{src}:{g}' for (src, g), s in subjects.items()},
         dropped_out_of_view=n_dropped, total=n_total, files={})
@@ -356,6 +391,12 @@ def convert_mocap(inputs: Sequence[str],
                                                  replace_cameras))
     outputs[osp.join(out_dir, 'meta.json')] = ('json', summary)
     refuse_overwriting_inputs(outputs, inputs)
+    # cameras.pkl is merged and meta.json records the latest run; the
+    # files of this name are refused unless asked for.
+    refuse_replacing_outputs(
+        [p for p in outputs if osp.basename(p) not in ('cameras.pkl',
+                                                        'meta.json')],
+        overwrite, 'pass another --name or --out-dir')
     with contextlib.ExitStack() as stack:
         for path, (kind, payload) in outputs.items():
             tmp = stack.enter_context(
@@ -373,8 +414,9 @@ def convert_mocap(inputs: Sequence[str],
                     json.dump(payload, f, indent=2)
     if verbose:
         files = summary['files']
-        print(f'[mocap_to_h36m] {rig}: train {files["train"]["num"]}'
-              f', test {summary["files"]["test"]["num"]} samples at {k} fps; '
+        counts = ', '.join(f'{split} {files[split]["num"]}'
+                           for split in splits)
+        print(f'[mocap_to_h36m] {rig}: {counts} samples at {k} fps; '
               f'{n_dropped}/{n_total} camera frames out of view dropped '
               f'-> {out_dir}')
     return summary

@@ -1,0 +1,281 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""How well a pose prior generalises to motion from another source: ZeDO
+S=1 (the lifter's default loop, GT and detector-like 2D) with priors
+trained by recipes of the shipped config, scored cross-dataset and on the
+same source.
+
+- **CMU -> Bandai**: priors trained on the open benchmark's CMU train
+  split, tested on the Bandai test split (another lab's capture, its own
+  skeleton; ``tools/dataset_converters/build_bandai_benchmark.py``), with
+  MPJPE / P-MPJPE per action group.
+- **Same source**: the same priors on the open benchmark's CMU test groups
+  (the README's same-source rows).
+- **Bandai -> CMU** (``--converse PRIOR ANCHORS``): a prior trained on
+  Bandai's train split, on the CMU test groups.
+
+A recipe (``RECIPES``) is a set of overrides of the exported shipped
+config (``tools/train_prior_plain.py export``): augmentation settings,
+network width, iterations. Each is trained on this machine by the
+plain-torch trainer (``train_prior_plain.train``: the same DSM, schedule
+and EMA as ``tools/train.py``), published under ``--work-dir``, and scored;
+results accumulate in ``--work-dir/results.json`` (a recipe already scored
+is not retrained). ``--prior NAME=FILE`` scores a published prior as it
+is. Prints Markdown tables.
+
+    python tools/analysis/prior_generalisation.py --recipes shipped mix \\
+        [--iters 8000] [--prior shipped=checkpoints/...pth]
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+import sys
+
+import numpy as np
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+sys.path.insert(0, REPO)
+sys.path.insert(0, osp.dirname(__file__))
+sys.path.insert(0, osp.join(REPO, 'tools'))
+
+from step_rule_sweep import (ANCHORS, PRIOR, errors,  # noqa: E402
+                             lift_poses, load_test_split, scale_ratio)
+
+#: The shipped prior's config, exported once for the recipes.
+CONFIG = osp.join(REPO, 'configs', 'prior',
+                  'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py')
+#: Widened coverage, each lever alone and together (overrides of the
+#: exported settings; ``augment`` updates the augmentation).
+RECIPES = {
+    'shipped': {},
+    'mix': dict(augment=dict(mix_prob=0.5)),
+    'angles': dict(augment=dict(angle_prob=0.5)),
+    'tilt': dict(augment=dict(tilt_prob=0.3, max_tilt=30.)),
+    'bones': dict(augment=dict(bone_scale_prob=0.5)),
+    'mix+angles': dict(augment=dict(mix_prob=0.5, angle_prob=0.5)),
+    'mix+angles+bones': dict(
+        augment=dict(mix_prob=0.5, angle_prob=0.5, bone_scale_prob=0.5)),
+    'mix+angles+tilt': dict(
+        augment=dict(mix_prob=0.5, angle_prob=0.5, tilt_prob=0.3)),
+    # The same CMU train groups twice: retargeted (as shipped) and with
+    # their sources' own skeletons (three body sizes and joint placements).
+    'native': dict(data='native'),
+    'native+mix+angles': dict(data='native',
+                              augment=dict(mix_prob=0.5, angle_prob=0.5)),
+}
+#: (column, benchmark, rig, detector-like 2D, samples).
+SETTINGS = (
+    ('CMU -> Bandai, GT 2D', 'bandai', 'h36m-like', False, 2048),
+    ('CMU -> Bandai, det. 2D', 'bandai', 'h36m-like', True, 2048),
+    ('same source, GT 2D', 'cmu', 'h36m-like', False, 256),
+    ('same source, det. 2D', 'cmu', 'h36m-like', True, 256),
+)
+#: Bandai's test actions in groups (the action categories in imgname).
+ACTION_GROUPS = {
+    'walks': ('Walk', 'WalkBack', 'WalkLeft', 'WalkRight'),
+    'gestures': ('Bye', 'Byebye', 'Call', 'Guide', 'Respond'),
+    'bow': ('Bow', ),
+    'kick, punch, slash': ('Kick', 'Punch', 'Slash'),
+    'dance': ('DanceShort', ),
+}
+#: Each benchmark's folder under ``--data-root`` and its frame rate.
+BENCHMARKS = dict(bandai=('bandai_h36m', 5), cmu=('open_h36m', 10))
+
+
+def recipe_settings(base: dict, recipe: dict, iters: int) -> dict:
+    """The exported ``base`` settings with a recipe's overrides and
+    ``iters`` iterations (the cosine schedule ends there)."""
+    s = copy.deepcopy(base)
+    for key, value in recipe.items():
+        if key == 'data':
+            continue
+        if key == 'augment':
+            s['augment'].update(value)
+        elif key == 'width':
+            s['prior_cfg']['score_net'].update(hidden_dim=value)
+        else:
+            s[key] = value
+    s['max_iters'] = iters
+    for sched in s['param_scheduler']:
+        if sched['type'] == 'CosineAnnealingLR':
+            sched['end'] = iters
+    return s
+
+
+def native_poses(data_root: str) -> np.ndarray:
+    """Root-relative poses [N, 17, 3] of the open benchmark's CMU train
+    groups with their sources' own skeletons (not retargeted; h36m-like
+    rig), built under ``data_root/open_h36m_native`` on first use."""
+    from mmzedo.datasets.mocap import build_open_benchmark
+    root = osp.join(data_root, 'open_h36m_native')
+    build_open_benchmark(root, ['h36m-like'], retarget=False,
+                         splits=('train', ))
+    S = np.load(osp.join(root, 'h36m-like', 'annotation_body3d', 'fps10',
+                         'cmu_train.npz'))['S'][..., :3]
+    return (S - S[:, :1]).astype(np.float32)
+
+
+def train_recipe(export_dir: str, out_dir: str, settings: dict,
+                 extra_poses=None) -> str:
+    """Train ``settings`` on the exported poses (plus ``extra_poses``;
+    plain torch, this machine's CPU or GPU) into ``out_dir``; returns the
+    published prior."""
+    import torch
+
+    from train_prior_plain import train
+    os.makedirs(out_dir, exist_ok=True)
+    with open(osp.join(out_dir, 'settings.json'), 'w') as f:
+        json.dump(settings, f, indent=2)
+    poses = osp.join(out_dir, 'poses.npy')
+    if extra_poses is not None:
+        np.save(poses, np.concatenate(
+            [np.load(osp.join(export_dir, 'poses.npy')), extra_poses]))
+    elif not osp.exists(poses):
+        os.symlink(osp.abspath(osp.join(export_dir, 'poses.npy')), poses)
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    return train(out_dir, out_dir, device, log_every=500)
+
+
+def score(prior_file: str, anchor_file: str, roots: dict,
+          settings=SETTINGS) -> dict:
+    """MPJPE / P-MPJPE / scale of ZeDO S=1 with a prior on each setting
+    (``roots``: benchmark -> its data root), and per action group on the
+    GT-2D cross-dataset setting."""
+    from mmzedo.core import ScorePrior
+    from mmzedo.core.anchors import load_anchors
+    prior = ScorePrior.from_checkpoint(prior_file)
+    anchors = load_anchors(anchor_file)['anchors'][:1]
+    out = dict(prior=osp.relpath(prior_file, REPO), settings={},
+               actions={})
+    for column, bench, rig, det, num in settings:
+        data = load_test_split(rig, det, num, roots[bench], name=bench,
+                               fps=BENCHMARKS[bench][1], actions=True)
+        pred, _ = lift_poses(prior, anchors, data)
+        gt = data[4]
+        out['settings'][column] = errors(pred, gt) + (scale_ratio(pred, gt),)
+        if bench == 'bandai' and not det:
+            for group, acts in ACTION_GROUPS.items():
+                sel = np.isin(data[5], acts)
+                if sel.any():
+                    out['actions'][group] = errors(pred[sel], gt[sel]) + (
+                        int(sel.sum()), )
+    return out
+
+
+def print_tables(results: dict, columns) -> None:
+    converse = {k: r for k, r in results.items()
+                if k.startswith('Bandai-trained')}
+    results = {k: r for k, r in results.items() if k not in converse}
+    print('| recipe | ' + ' | '.join(columns) + ' |')
+    print('|---|' + '---:|' * len(columns))
+    for name, r in results.items():
+        cells = []
+        for col in columns:
+            v = r['settings'].get(col)
+            cells.append('-' if v is None else f'{v[0]} / {v[1]} ({v[2]})')
+        print(f'| {name} | ' + ' | '.join(cells) + ' |')
+    if converse:
+        cols = [c for c in columns if c.startswith('same source')]
+        print('\nBandai -> CMU (the CMU test groups):\n')
+        print('| prior | ' + ' | '.join(c.replace('same source', 'Bandai -> '
+                                                  'CMU') for c in cols) + ' |')
+        print('|---|' + '---:|' * len(cols))
+        for name, r in converse.items():
+            print(f'| {name} | ' + ' | '.join(
+                '{} / {} ({})'.format(*r['settings'][c]) for c in cols) +
+                ' |')
+    with_actions = {k: r for k, r in results.items() if r['actions']}
+    if not with_actions:
+        return
+    acts = [g for g in ACTION_GROUPS
+            if any(g in r['actions'] for r in with_actions.values())]
+    first = next(iter(with_actions.values()))['actions']
+    print('\nCMU -> Bandai, GT 2D, per action group (samples):\n')
+    print('| recipe | ' + ' | '.join(
+        f'{a} ({first[a][2] if a in first else "-"})' for a in acts) + ' |')
+    print('|---|' + '---:|' * len(acts))
+    for name, r in with_actions.items():
+        print(f'| {name} | ' + ' | '.join(
+            '{} / {}'.format(*r['actions'][a][:2]) if a in r['actions'] else
+            '-' for a in acts) + ' |')
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--recipes', nargs='*', default=[],
+                   choices=sorted(RECIPES))
+    p.add_argument('--iters', type=int, default=8000,
+                   help='training iterations of each recipe')
+    p.add_argument('--prior', nargs='*', default=[], metavar='NAME=FILE',
+                   help='published priors to score as they are (CMU-trained'
+                   ', with the shipped anchors)')
+    p.add_argument('--converse', nargs=2, metavar=('PRIOR', 'ANCHORS'),
+                   help='a Bandai-trained prior (a published file, or the '
+                   'directory of `train_prior_plain.py export` of the Bandai '
+                   'config: its recipe is then trained for --iters) and its '
+                   'S=1 anchors, scored on the CMU test groups')
+    p.add_argument('--data-root', default=osp.join(REPO, 'data'))
+    p.add_argument('--export-dir',
+                   default=osp.join(REPO, 'work_dirs', 'prior_export_open'))
+    p.add_argument('--work-dir',
+                   default=osp.join(REPO, 'work_dirs', 'generalisation'))
+    p.add_argument('--anchors', default=ANCHORS)
+    args = p.parse_args(argv)
+    roots = {k: osp.join(args.data_root, v[0]) for k, v in BENCHMARKS.items()}
+    os.makedirs(args.work_dir, exist_ok=True)
+    res_file = osp.join(args.work_dir, 'results.json')
+    results = {}
+    if osp.isfile(res_file):
+        with open(res_file) as f:
+            results = json.load(f)
+
+    def save():
+        from mmzedo.utils.safe_io import atomic_path
+        with atomic_path(res_file) as tmp:
+            with open(tmp, 'w') as f:
+                json.dump(results, f, indent=2)
+
+    for item in args.prior or ([] if args.recipes or args.converse else
+                               [f'shipped prior={PRIOR}']):
+        name, _, path = item.rpartition('=')
+        results[name] = score(path, args.anchors, roots)
+        save()
+    if args.recipes:
+        if not osp.isfile(osp.join(args.export_dir, 'settings.json')):
+            from train_prior_plain import export
+            export(CONFIG, args.export_dir)
+        with open(osp.join(args.export_dir, 'settings.json')) as f:
+            base = json.load(f)
+    for name in args.recipes:
+        key = f'{name}, {args.iters // 1000}k it'
+        if key in results:
+            continue
+        s = recipe_settings(base, RECIPES[name], args.iters)
+        extra = (native_poses(args.data_root)
+                 if RECIPES[name].get('data') == 'native' else None)
+        prior_file = train_recipe(
+            args.export_dir, osp.join(args.work_dir, key.replace(', ', '_')
+                                      .replace(' ', '')), s, extra)
+        results[key] = score(prior_file, args.anchors, roots)
+        results[key]['recipe'] = RECIPES[name]
+        save()
+        print(json.dumps({key: results[key]['settings']}), flush=True)
+    if args.converse:
+        prior_file, anchors = args.converse
+        name = 'Bandai-trained (converse)'
+        if osp.isdir(prior_file):
+            with open(osp.join(prior_file, 'settings.json')) as f:
+                s = recipe_settings(json.load(f), {}, args.iters)
+            name += f', {args.iters // 1000}k it'
+            prior_file = train_recipe(
+                prior_file, osp.join(args.work_dir,
+                                     f'bandai_{args.iters // 1000}kit'), s)
+        results[name] = score(prior_file, anchors, roots,
+                              [s for s in SETTINGS if s[1] == 'cmu'])
+        save()
+    print_tables(results, [s[0] for s in SETTINGS])
+
+
+if __name__ == '__main__':
+    main()
