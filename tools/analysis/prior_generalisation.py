@@ -146,7 +146,8 @@ def score(prior_file: str, anchor_file: str, roots: dict,
     from mmzedo.core.anchors import load_anchors
     prior = ScorePrior.from_checkpoint(prior_file)
     anchors = load_anchors(anchor_file)['anchors'][:1]
-    out = dict(prior=osp.relpath(prior_file, REPO), settings={},
+    out = dict(prior=osp.relpath(prior_file, REPO),
+               anchors=osp.relpath(anchor_file, REPO), settings={},
                actions={})
     for column, bench, rig, det, num in settings:
         data = load_test_split(rig, det, num, roots[bench], name=bench,
@@ -221,6 +222,9 @@ def main(argv=None):
     p.add_argument('--work-dir',
                    default=osp.join(REPO, 'work_dirs', 'generalisation'))
     p.add_argument('--anchors', default=ANCHORS)
+    p.add_argument('--rescore', action='store_true',
+                   help='score every prior in results.json again (after a '
+                   'change to the scoring)')
     args = p.parse_args(argv)
     roots = {k: osp.join(args.data_root, v[0]) for k, v in BENCHMARKS.items()}
     os.makedirs(args.work_dir, exist_ok=True)
@@ -236,7 +240,16 @@ def main(argv=None):
             with open(tmp, 'w') as f:
                 json.dump(results, f, indent=2)
 
-    for item in args.prior or ([] if args.recipes or args.converse else
+    for name, r in list(results.items()) if args.rescore else []:
+        converse = name.startswith('Bandai-trained')
+        results[name] = dict(r, **score(
+            osp.join(REPO, r['prior']),
+            osp.join(REPO, r.get('anchors', osp.relpath(args.anchors, REPO))),
+            roots, [s for s in SETTINGS if s[1] == 'cmu'] if converse else
+            SETTINGS))
+        save()
+    for item in args.prior or ([] if args.recipes or args.converse
+                               or args.rescore else
                                [f'shipped prior={PRIOR}']):
         name, _, path = item.rpartition('=')
         results[name] = score(path, args.anchors, roots)
