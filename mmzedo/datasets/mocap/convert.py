@@ -393,10 +393,10 @@ def convert_mocap(inputs: Sequence[str],
     refuse_overwriting_inputs(outputs, inputs)
     # cameras.pkl is merged and meta.json records the latest run; the
     # files of this name are refused unless asked for.
+    shared = ('cameras.pkl', 'meta.json')
     refuse_replacing_outputs(
-        [p for p in outputs if osp.basename(p) not in ('cameras.pkl',
-                                                        'meta.json')],
-        overwrite, 'pass another --name or --out-dir')
+        [p for p in outputs if osp.basename(p) not in shared], overwrite,
+        'pass another --name or --out-dir')
     with contextlib.ExitStack() as stack:
         for path, (kind, payload) in outputs.items():
             tmp = stack.enter_context(
