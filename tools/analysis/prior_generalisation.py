@@ -128,10 +128,12 @@ def train_recipe(export_dir: str, out_dir: str, settings: dict,
     with open(osp.join(out_dir, 'settings.json'), 'w') as f:
         json.dump(settings, f, indent=2)
     poses = osp.join(out_dir, 'poses.npy')
+    if osp.lexists(poses):  # a link to the export is never written through
+        os.remove(poses)
     if extra_poses is not None:
         np.save(poses, np.concatenate(
             [np.load(osp.join(export_dir, 'poses.npy')), extra_poses]))
-    elif not osp.exists(poses):
+    else:
         os.symlink(osp.abspath(osp.join(export_dir, 'poses.npy')), poses)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     return train(out_dir, out_dir, device, log_every=500)
