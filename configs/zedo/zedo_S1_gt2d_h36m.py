@@ -1,6 +1,10 @@
 # ZeDO (zero-shot) on a user's real Human3.6M in mmpose's layout, GT 2D,
-# one hypothesis. Test only: python tools/test.py THIS_CONFIG none
-# (ZeDO has no trainable weights; the prior and anchors are set below:
+# one hypothesis. Test only:
+#   python tools/test.py configs/zedo/zedo_S1_gt2d_h36m.py \
+#       checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth
+# (ZeDO has no trainable weights: test.py's checkpoint is a published
+# prior of prior_checkpoint's architecture, whose weights it loads; the
+# prior and anchors are set below:
 # train/publish a prior on Human3.6M and build its anchors for the paper's
 # setting, or use the bundled open-data ones for a cross-dataset test).
 _base_ = ['mmpose::_base_/default_runtime.py']
