@@ -375,6 +375,26 @@ def test_bad_warm_start_setting(shipped_prior, real_2d, anchors1, weight):
                            warm_cfg=dict(anchor_weight=weight))
 
 
+@pytest.mark.parametrize('case, match', [
+    ('no frames', 'at least one frame'),
+    ('no tracks', 'at least one track'),
+    ('scores a frame short', r'Scores \[1, 1, 17\] do not match'),
+])
+def test_bad_sequences(shipped_prior, real_2d, anchors1, case, match):
+    from mmzedo.core.sequence import zedo_lift_sequence
+    kp, conf, f, c, _ = real_2d
+    kp, conf = kp[None, :2], conf[None, :2]
+    if case == 'no frames':
+        kp, conf = kp[:, :0], conf[:, :0]
+    elif case == 'no tracks':
+        kp, conf = kp[:0], conf[:0]
+    else:
+        conf = conf[:, :1]
+    with pytest.raises(ZeDOInputError, match=match):
+        zedo_lift_sequence(shipped_prior, kp, conf, f[:1], c[:1], anchors1,
+                           cfg=FAST)
+
+
 def test_misspelt_setting(shipped_prior, real_2d, anchors1):
     with pytest.raises(TypeError, match='Unknown ZeDO settings'):
         _lift(shipped_prior, real_2d, anchors1, step=100)

@@ -114,6 +114,14 @@ def zedo_lift_sequence(prior,
                          f'[N, L, J], got {list(keypoints.shape)} and '
                          f'{list(scores.shape)}.')
     n, length = keypoints.shape[:2]
+    if n == 0 or length == 0:
+        raise ZeDOInputError(f'Sequences need at least one track of at '
+                             f'least one frame, got {n} tracks of {length} '
+                             'frames.')
+    if scores.shape != keypoints.shape[:3]:
+        raise ZeDOInputError(f'Scores {list(scores.shape)} do not match the '
+                             f'keypoints {list(keypoints.shape[:3])} (tracks, '
+                             'frames, joints).')
     for i in range(length):
         check_zedo_inputs(keypoints[:, i], scores[:, i], f, c, anchors)
     first = zedo_lift(prior, keypoints[:, 0], scores[:, 0], f, c, anchors,
