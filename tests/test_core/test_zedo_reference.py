@@ -1,0 +1,32 @@
+# Copyright (c) mmzedo contributors. All rights reserved.
+"""The solver, its presets and the paths that call it (refinement, the
+warm-started sequence, the focal search) give the outputs that the code
+gave before the solver was made of stages (``zedo_reference.py``)."""
+import numpy as np
+import pytest
+
+from .zedo_reference import REFERENCE, reference_outputs
+
+
+@pytest.fixture(scope='module')
+def outputs():
+    return reference_outputs()
+
+
+def test_outputs_match_the_reference(outputs):
+    ref = np.load(REFERENCE)
+    assert sorted(outputs) == sorted(ref.files)
+    for name in ref.files:
+        # Float rounding only: 1 micrometre on poses, 1e-4 relative on
+        # energies and focal lengths.
+        np.testing.assert_allclose(outputs[name], ref[name], rtol=1e-4,
+                                   atol=1e-6, err_msg=name)
+
+
+def test_the_reference_tells_presets_apart(outputs):
+    """Each case differs from the default, so a preset that silently fell
+    back to the defaults would fail the test above."""
+    default = outputs['default/pose']
+    for name in ('10-evaluations', 'user-settings', 'sequence', 'focal'):
+        pose = outputs[f'{name}/pose'].reshape(-1, 17, 3)[:6]
+        assert np.abs(pose - default[:len(pose)]).max() > 1e-3, name
