@@ -14,7 +14,11 @@ from .score_prior import (PRIOR_FORMAT, TRAIN_T_DEFAULTS, ScorePrior,
                           check_train_t, published_prior,
                           sample_train_times, state_dict_sha256)
 from .sde_lib import SDE, SubVPSDE, VESDE, VPSDE, build_sde
-from .steps import STEP_RULES, get_step_rule, register_step_rule
+from .choice import (CHOICE_RULES, COSTLY_CHOICE_RULES, get_choice_rule,
+                     register_choice_rule)
+from .schedule import TimeSchedule
+from .steps import (STEP_EVALUATIONS, STEP_RULES, get_step_rule,
+                    register_step_rule)
 from .zedo import (REFINE_DEFAULTS, ZEDO_10_EVALUATIONS, ZEDO_DEFAULTS,
                    ZEDO_PAPER_BUDGET, ZeDOInputError,
                    check_zedo_inputs, initial_pose_optimiser, pose_validity,
@@ -25,10 +29,13 @@ from .focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
 from .sequence import WARM_START_DEFAULTS, zedo_lift_sequence
 
 __all__ = [
-    'AUGMENT_DEFAULTS', 'BODY_PARTS', 'FOCAL_SEARCH_DEFAULTS', 'PRIOR_FORMAT',
+    'AUGMENT_DEFAULTS', 'BODY_PARTS', 'CHOICE_RULES', 'COSTLY_CHOICE_RULES',
+    'get_choice_rule', 'register_choice_rule', 'FOCAL_SEARCH_DEFAULTS',
+    'PRIOR_FORMAT',
     'body_frame', 'knee_flexion', 'mix_parts', 'perturb_joint_angles',
     'tilt_poses',
-    'REFINE_DEFAULTS', 'SCORE_NETS', 'SDE', 'STEP_RULES', 'ScoreMLP',
+    'REFINE_DEFAULTS', 'SCORE_NETS', 'SDE', 'STEP_EVALUATIONS', 'STEP_RULES',
+    'ScoreMLP', 'TimeSchedule',
     'ScorePrior', 'SubVPSDE', 'TRAIN_T_DEFAULTS', 'VESDE', 'VPSDE',
     'WARM_START_DEFAULTS', 'ZEDO_10_EVALUATIONS', 'ZEDO_DEFAULTS',
     'ZEDO_PAPER_BUDGET',

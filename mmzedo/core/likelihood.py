@@ -8,16 +8,18 @@ integral of its divergence to the log density of ``p_T``:
 
 The divergence is exact (the Jacobian's trace, one probe per coordinate:
 51 for a pose) or Hutchinson's estimate with Rademacher probes; the ODE
-is integrated with Heun's method on a grid geometric in ``t`` (the drift
-changes fastest at small ``t``), which suits the VP and sub-VP SDEs.
+is integrated with Heun's method on the SDE's own
+:meth:`~mmzedo.core.sde_lib.SDE.time_grid` (geometric in ``t`` for the VP
+SDEs, whose drift changes fastest at small ``t``). The drift is the SDE's own
+:meth:`~mmzedo.core.sde_lib.SDE.reverse_drift`, so any SDE of
+:mod:`mmzedo.core.sde_lib` works.
 """
-import math
 from typing import Optional
 
 import torch
 from torch import Tensor
 
-from .sde_lib import VPSDE, _bcast
+from .sde_lib import _bcast
 
 
 def _ode_drift_and_divergence(prior, x: Tensor, t: float, probes: Tensor,
@@ -32,10 +34,9 @@ def _ode_drift_and_divergence(prior, x: Tensor, t: float, probes: Tensor,
     with torch.enable_grad():
         xs = x.expand(P, *x.shape).reshape(P * B, *x.shape[1:])
         xs = xs.detach().requires_grad_(True)
-        f, g = sde.sde(xs, tt)
         score = -prior.predicted_noise(xs, tt) / _bcast(
             sde.marginal_std(tt), xs)
-        drift = f - 0.5 * _bcast(g**2, xs) * score
+        drift, _ = sde.reverse_drift(xs, tt, score, probability_flow=True)
         z = probes.reshape(P * B, *x.shape[1:])
         grad, = torch.autograd.grad((drift * z).sum(), xs)
     div = (grad * z).flatten(1).sum(1).reshape(P, B)
@@ -67,10 +68,6 @@ def prior_log_likelihood(prior,
             of probes rows).
     """
     T = prior.sde.T
-    if not isinstance(prior.sde, VPSDE):
-        raise ValueError(
-            f'prior_log_likelihood integrates on a grid for the VP and '
-            f'sub-VP SDEs, not {type(prior.sde).__name__}.')
     if not 0 < t0 < T:
         raise ValueError(f't0 must be in (0, {T}), got {t0}.')
     if steps < 1 or chunk < 1 or (num_probes is not None
@@ -91,8 +88,7 @@ def prior_log_likelihood(prior,
     else:
         probes = torch.randint(0, 2, (num_probes, ) + tuple(x.shape),
                                generator=generator).to(x) * 2 - 1
-    ts = torch.exp(torch.linspace(math.log(t0), math.log(T),
-                                  steps + 1)).tolist()
+    ts = prior.sde.time_grid(t0, T, steps)
     delta = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
     for t, t_next in zip(ts[:-1], ts[1:]):
         h = t_next - t

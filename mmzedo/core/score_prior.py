@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from .score_net import build_score_net
 from .sde_lib import SDE, _bcast, build_sde
 from .settings import merge_settings
+from .schedule import TimeSchedule
 from .steps import get_step_rule
 
 #: Training-time distribution: with probability ``1 - full_range_prob``
@@ -187,12 +188,18 @@ class ScorePrior(nn.Module):
                      t,
                      dt: float,
                      mode: Optional[str] = None,
-                     generator: Optional[torch.Generator] = None) -> Tensor:
-        """One reverse step from ``t`` to ``t - dt`` with the step rule
-        ``mode`` (default ``step_mode``; see :mod:`mmzedo.core.steps`)."""
+                     generator: Optional[torch.Generator] = None,
+                     t_next=None,
+                     state: Optional[dict] = None) -> Tensor:
+        """One reverse step of size ``dt`` from ``t`` with the step rule
+        ``mode`` (default ``step_mode``; see :mod:`mmzedo.core.steps`).
+        ``t_next`` is the schedule's next time (default ``t - dt``) and
+        ``state`` the loop's state dict of rules that keep history."""
         rule = get_step_rule(mode or self.step_mode)
-        return rule(self.sde, x, self._times(x, t), dt, self.predicted_noise,
-                    generator)
+        t = self._times(x, t)
+        t_next = t - dt if t_next is None else self._times(x, t_next)
+        return rule(self.sde, x, t, t_next, dt, self.predicted_noise,
+                    {} if state is None else state, generator)
 
     @torch.no_grad()
     def denoise(self,
@@ -203,12 +210,13 @@ class ScorePrior(nn.Module):
                 mode: Optional[str] = None,
                 generator: Optional[torch.Generator] = None) -> Tensor:
         """Run the reverse process from ``t_start`` down to ``t_end``
-        (default ``eps``) in ``steps`` equal steps."""
+        (default ``eps``) in ``steps`` equal steps
+        (:meth:`TimeSchedule.uniform`)."""
         t_end = self.eps if t_end is None else t_end
-        ts = torch.linspace(t_start, t_end, steps + 1, device=x.device)
-        for i in range(steps):
-            x = self.denoise_step(x, ts[i], float(ts[i] - ts[i + 1]), mode,
-                                  generator)
+        state = {}
+        for t, t_next, dt in TimeSchedule.uniform(t_start, t_end, steps,
+                                                  device=x.device):
+            x = self.denoise_step(x, t, dt, mode, generator, t_next, state)
         return x
 
     @torch.no_grad()

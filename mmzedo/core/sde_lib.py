@@ -4,8 +4,10 @@
 The one place where mmzedo's SDE maths lives, after score_sde's ``sde_lib``
 (Song et al., ICLR 2021): the variance-preserving (VP), sub-VP and
 variance-exploding (VE) SDEs, each with drift, diffusion, marginal
-mean/std and prior sampling. Reverse-time step rules that use them are
-small functions in :mod:`mmzedo.core.steps`.
+mean/std and prior sampling, and the reverse-time drift derived once for
+all of them (:meth:`SDE.reverse_drift`). Reverse-time step rules that use
+it are small functions in :mod:`mmzedo.core.steps`; the log-likelihood
+(:mod:`mmzedo.core.likelihood`) integrates its probability-flow form.
 """
 import math
 from typing import Tuple
@@ -49,6 +51,45 @@ class SDE:
     def marginal_std(self, t: Tensor) -> Tensor:
         """Std of ``p_t(x | x0)`` (independent of ``x0``)."""
         raise NotImplementedError
+
+    def time_grid(self, t_start: float, t_end: float, steps: int) -> list:
+        """``steps + 1`` times from ``t_start`` to ``t_end`` on which an ODE
+        of this SDE is integrated well: geometric in ``t`` (the VP SDEs'
+        drift changes fastest at small ``t``)."""
+        return torch.exp(torch.linspace(math.log(t_start), math.log(t_end),
+                                        steps + 1)).tolist()
+
+    def reverse_drift(self,
+                      x: Tensor,
+                      t: Tensor,
+                      score: Tensor,
+                      probability_flow: bool = False
+                      ) -> Tuple[Tensor, Tensor]:
+        """Drift and diffusion of the reverse-time process, derived once
+        for every SDE (score_sde's ``SDE.reverse``):
+
+        - the reverse-time SDE: drift ``f - g^2 s``, diffusion ``g``;
+        - the probability-flow ODE (``probability_flow``): drift
+          ``f - g^2 s / 2``, diffusion 0.
+
+        Time runs backwards: a step of size ``dt`` from ``t`` is
+        ``x - drift dt (+ diffusion sqrt(dt) z)``.
+
+        Args:
+            x: Points [B, ...] at times ``t`` [B].
+            score: ``grad_x log p_t(x)``, like ``x``.
+            probability_flow: The ODE instead of the SDE.
+
+        Returns:
+            tuple: the drift (like ``x``) and the diffusion, broadcast over
+            ``x``.
+        """
+        drift, diffusion = self.sde(x, t)
+        g2 = _bcast(diffusion**2, x)
+        weight = 0.5 if probability_flow else 1.0
+        drift = drift - weight * g2 * score
+        return drift, (torch.zeros_like(g2) if probability_flow else
+                       g2.sqrt())
 
     def marginal_prob(self, x0: Tensor, t: Tensor) -> Tuple[Tensor, Tensor]:
         """Mean (like x0) and std (like t) of ``p_t(x | x0)``."""
@@ -154,6 +195,10 @@ class VESDE(SDE):
 
     def marginal_prob(self, x0, t):
         return x0, self._sigma(t)
+
+    def time_grid(self, t_start: float, t_end: float, steps: int) -> list:
+        """Linear in ``t``: geometric in the noise level ``sigma(t)``."""
+        return torch.linspace(t_start, t_end, steps + 1).tolist()
 
     def prior_sampling(self, shape, generator=None, device=None,
                        dtype=torch.float32):

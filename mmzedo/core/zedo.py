@@ -18,7 +18,8 @@ Per 2D pose ``p`` (pixels, confidences ``w``) with intrinsics ``f, c``::
         the same loop for polish_steps (10) more steps from t = 0.05 with
         the plain projection and a smaller dt (ZeDO's refinement mode)
     energy_s <- reprojection error (px) + lambda * |predicted noise at t_e|
-    output: all S hypotheses, their energies, and the lowest-energy one
+    output: all S hypotheses, their energies, and the one the choice rule
+            picks (mmzedo.core.choice; default: the lowest energy)
 
 Everything stays on the prior's device; nothing is copied to the host inside
 the loops.
@@ -33,6 +34,8 @@ from torch import Tensor
 from .camera_geometry import (project, project_onto_rays, ray_translation,
                               unit_rays)
 from .settings import merge_settings
+from .choice import get_choice_rule
+from .schedule import TimeSchedule
 from .steps import get_step_rule
 from mmzedo.utils.skeleton import H36M_BONE_LENGTHS, PARENTS, check_metres
 
@@ -78,6 +81,9 @@ ZEDO_DEFAULTS = dict(
     polish_loop_time=0.1,
     energy_prior_weight=1.0,
     energy_t=0.05,
+    # The rule that chooses among the S hypotheses (mmzedo.core.choice:
+    # the lowest energy; tools/analysis/hypothesis_choice.py scores them).
+    choice='energy',
     root_index=0,
     # Switches where the loop can differ from the official release (README
     # table, tools/analysis/official_differences.py):
@@ -202,6 +208,7 @@ def check_zedo_cfg(cfg: dict) -> None:
     if cfg['init_axes'] not in ('x', 'y', 'z', 'xyz'):
         bad('init_axes', "must be 'x', 'y', 'z' or 'xyz'")
     get_step_rule(cfg['step_mode'])
+    get_choice_rule(cfg['choice'])
 
 
 def check_zedo_inputs(keypoints: Tensor, scores: Tensor, f: Tensor,
@@ -539,7 +546,8 @@ def zedo_loop(prior,
     lines 4-10). Shared by the lifter and the refinement hook.
 
     Args:
-        prior: Object with ``denoise_step(x, t, dt, mode)`` (a
+        prior: Object with ``denoise_step(x, t, dt, mode, t_next=, state=)``
+            (a
             :class:`~mmzedo.core.ScorePrior` or mmzedo's ``PosePrior``).
         pose: Root-relative poses [N, J, 3]; T: translations [N, 3].
         uv, weights, f, c: 2D keypoints, confidences and intrinsics.
@@ -568,20 +576,19 @@ def zedo_loop(prior,
                          torch.ones_like(uv[..., :1])], -1)
         solve = (lambda pose, T: image_plane_translation(  # noqa: E731
             pose, xy1, weights))
-    dt = ((t_max - t_min) / max(steps - 1, 1) if loop_time is None else
-          loop_time / max(steps, 1))
     # The time schedule lives on the device: no host-device copy per step.
-    ts = torch.linspace(t_max, t_min, max(steps, 1), device=pose.device,
-                        dtype=pose.dtype)
-    for i in range(steps):
-        t = ts[i]
+    schedule = TimeSchedule.truncated(t_max, t_min, steps, loop_time,
+                                      device=pose.device, dtype=pose.dtype)
+    state = {}  # the step rule's, for this loop
+    for i, (t, t_next, dt) in enumerate(schedule):
         if solve_translation and i >= warmup:
             T = solve(pose, T)
         x = project_onto_rays(pose + T[:, None], rays, weights,
                               ray_relaxation) - T[:, None]
         if cfg['recentre_root']:
             x = x - x[:, root_index:root_index + 1]
-        pose = prior.denoise_step(x, t, dt, step_mode)
+        pose = prior.denoise_step(x, t, dt, step_mode, t_next=t_next,
+                                  state=state)
         if progress is not None:
             progress(i + 1)
     # The last prior step moves the root slightly: make the pose exactly
@@ -639,7 +646,8 @@ def zedo_lift(prior,
         **cfg: Overrides of :data:`ZEDO_DEFAULTS`.
 
     Returns:
-        dict: ``pose`` [B, J, 3] (lowest-energy hypothesis, root-relative),
+        dict: ``pose`` [B, J, 3] (the hypothesis of the ``choice`` rule,
+        default the lowest energy; root-relative),
         ``translation`` [B, 3], ``hypotheses`` [B, S, J, 3],
         ``translations`` [B, S, 3], ``energy``, ``reprojection_error``
         (px), ``score_norm`` [B, S], ``choice`` [B] and the chosen pose's
@@ -672,7 +680,7 @@ def zedo_lift(prior,
     if not all(torch.isfinite(v).all() for v in out.values()):
         raise FloatingPointError('ZeDO produced NaN/inf; check the inputs '
                                  '(units: pixels and metres) and the prior.')
-    choice = out['energy'].argmin(1)
+    choice = get_choice_rule(cfg['choice'])(out, prior).argmin(1)
     idx = torch.arange(b, device=device)
     out.update(
         choice=choice,

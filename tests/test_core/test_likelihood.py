@@ -34,9 +34,10 @@ class GaussianPrior(torch.nn.Module):
                 0.5 * torch.log(2 * math.pi * var).sum())
 
 
-@pytest.mark.parametrize('sde', [SubVPSDE(), VPSDE()],
-                         ids=lambda s: type(s).__name__)
-def test_log_likelihood_matches_a_gaussian_in_closed_form(sde):
+@pytest.mark.parametrize('sde,steps', [(SubVPSDE(), 48), (VPSDE(), 48),
+                                       (VESDE(sigma_max=5.), 96)],
+                         ids=['subVP', 'VP', 'VE'])
+def test_log_likelihood_matches_a_gaussian_in_closed_form(sde, steps):
     """A pose-shaped Gaussian with a different variance per coordinate: the
     ODE's log density equals the closed form (Hutchinson is exact for its
     diagonal Jacobian), and the points' order by density is kept."""
@@ -51,17 +52,21 @@ def test_log_likelihood_matches_a_gaussian_in_closed_form(sde):
         want = prior.log_density(x, t0)
         assert want.max() - want.min() > 30  # densities spanning 10s
         # exact divergence; Heun's error falls with more steps (2nd order)
-        err48, err96 = ((prior_log_likelihood(prior, x, t0=t0, steps=s) -
-                         want).abs().max() for s in (48, 96))
-        assert err48 < 0.3 and err96 < 0.5 * err48, (err48, err96)
-        got = prior_log_likelihood(prior, x, t0=t0, steps=48, num_probes=2)
+        # (the VE SDE's density spans more: twice the steps; its p_T is
+        # N(0, var + sigma_max^2), not quite prior_logp's N(0, sigma_max^2),
+        # which leaves a floor of about 0.1 nats)
+        err1, err2 = ((prior_log_likelihood(prior, x, t0=t0, steps=s) -
+                       want).abs().max() for s in (steps, 2 * steps))
+        assert err1 < 0.3 and err2 < 0.3, (err1, err2)
+        if not isinstance(sde, VESDE):
+            assert err2 < 0.5 * err1, (err1, err2)
+        got = prior_log_likelihood(prior, x, t0=t0, steps=steps,
+                                   num_probes=2)
         assert (got - want).abs().max() < 0.3  # Hutchinson: exact here
         # pairs more than 0.5 nats apart keep their order
         apart = (want[:, None] - want[None]).abs() > 0.5
         assert ((got[:, None] > got[None]) == (want[:, None] > want[None])
                 )[apart].all()
-    with pytest.raises(ValueError, match='VESDE'):
-        prior_log_likelihood(GaussianPrior(VESDE(), var), x)
 
 
 def test_log_likelihood_of_real_poses_under_the_shipped_prior(shipped_prior):

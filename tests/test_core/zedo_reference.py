@@ -59,7 +59,8 @@ def reference_outputs() -> dict:
 
     def keep(name, res, keys=('pose', 'translation', 'energy')):
         for k in keys:
-            out[f'{name}/{k}'] = torch.as_tensor(res[k]).detach().double().cpu().numpy()
+            v = torch.as_tensor(res[k]).detach()
+            out[f'{name}/{k}'] = v.double().cpu().numpy()
 
     torch.manual_seed(0)
     keep('default', zedo_lift(prior, uv, w, f, c, anchors),

@@ -28,6 +28,8 @@ sys.path.insert(0, osp.dirname(__file__))
 from step_rule_sweep import (ANCHOR_FILES, PRIOR,  # noqa: E402
                              load_test_split)
 
+from mmzedo.core import STEP_EVALUATIONS  # noqa: E402
+
 #: Budgets: overrides of ZEDO_DEFAULTS by name (presets of mmzedo.core).
 BUDGETS = dict(default=None, paper='ZEDO_PAPER_BUDGET',
                ten='ZEDO_10_EVALUATIONS')
@@ -41,9 +43,9 @@ class CountingPrior(torch.nn.Module):
         super().__init__()
         self.prior, self.calls = prior, 0
 
-    def denoise_step(self, *args, **kwargs):
-        self.calls += 1
-        return self.prior.denoise_step(*args, **kwargs)
+    def denoise_step(self, x, t, dt, mode=None, *args, **kwargs):
+        self.calls += STEP_EVALUATIONS[mode or self.prior.step_mode]
+        return self.prior.denoise_step(x, t, dt, mode, *args, **kwargs)
 
     def predicted_noise(self, *args, **kwargs):
         self.calls += 1

@@ -5,8 +5,10 @@ spaced test samples of the open benchmark's h36m-like rig with GT and
 detector-like 2D, by direct :func:`mmzedo.core.zedo_lift` calls (default
 loop, shipped anchors) as ``prior_comparison.py``.
 
-A rule maps the S=10 result to a score per hypothesis; the lowest is
-chosen (:data:`RULES`; add one there). ``--likelihood`` adds the prior's
+It scores every rule registered in :data:`mmzedo.core.CHOICE_RULES` (the
+lifter's ``choice`` setting; register one with
+:func:`mmzedo.core.register_choice_rule`). ``--likelihood`` adds the costly
+ones, the prior's
 exact log-likelihood (:func:`mmzedo.core.prior_log_likelihood`: 2 x
 ``--likelihood-steps`` x 51 network passes per hypothesis, minutes on a
 CPU). Prints a Markdown table (MPJPE / P-MPJPE in mm, and each rule's gain
@@ -34,29 +36,15 @@ from step_rule_sweep import (ANCHOR_FILES, PRIOR, add_sample_args,  # noqa
 CHOICE_SETTINGS = {'gt2d': ('h36m-like', False), 'det2d': ('h36m-like', True)}
 
 
-def consensus(out, ctx):
-    """Distance (m, mean over joints) to the hypotheses' mean pose."""
-    h = out['hypotheses']
-    return (h - h.mean(1, keepdim=True)).norm(dim=-1).mean(-1)
-
-
-#: Rule name -> ``rule(out, ctx)``: a score [B, S] per hypothesis of the
-#: S=10 ``zedo_lift`` result ``out`` (lowest chosen); ``ctx`` holds the
-#: ``log_likelihood`` [B, S] where ``--likelihood`` computed it.
-RULES = {
-    'ZeDO energy (the lifter\'s choice)': lambda out, ctx: out['energy'],
-    'reprojection error alone':
-    lambda out, ctx: out['reprojection_error'],
-    'prior implausibility alone (noise RMS at energy_t)':
-    lambda out, ctx: out['score_norm'],
-    'consensus (nearest the hypotheses\' mean)': consensus,
-}
-#: Rules that need the log-likelihood (``--likelihood``).
-LIKELIHOOD_RULES = {
-    'prior log-likelihood (exact, PF-ODE at t0)':
-    lambda out, ctx: -ctx['log_likelihood'],
-    'energy - 0.02 x log-likelihood':
-    lambda out, ctx: out['energy'] - 0.02 * ctx['log_likelihood'],
+#: Table label of each registered rule (mmzedo.core.CHOICE_RULES; a rule
+#: registered elsewhere is scored under its own name).
+LABELS = {
+    'energy': 'ZeDO energy (`energy`, the lifter\'s default)',
+    'reprojection': 'reprojection error alone (`reprojection`)',
+    'implausibility': 'prior implausibility alone, noise RMS at energy_t '
+                      '(`implausibility`)',
+    'consensus': 'nearest the hypotheses\' mean (`consensus`)',
+    'likelihood': 'prior log-likelihood, exact PF-ODE at t0 (`likelihood`)',
 }
 
 
@@ -65,7 +53,8 @@ def choose(prior, data, likelihood=None):
     f, c, gt)``; ``likelihood``: ``dict(t0=, steps=)`` or ``None``."""
     import torch
 
-    from mmzedo.core import prior_log_likelihood, zedo_lift
+    from mmzedo.core import (CHOICE_RULES, COSTLY_CHOICE_RULES,
+                             prior_log_likelihood, zedo_lift)
     from mmzedo.core.anchors import load_anchors
     kp, conf, f, c, gt = data
     one = zedo_lift(prior, kp, conf, f, c,
@@ -73,17 +62,18 @@ def choose(prior, data, likelihood=None):
     out = zedo_lift(prior, kp, conf, f, c,
                     load_anchors(ANCHOR_FILES.format(10))['anchors'])
     err = per_hypothesis_errors(out['hypotheses'].numpy(), gt)
-    rules, ctx = dict(RULES), {}
-    if likelihood:
-        hyps = out['hypotheses']
-        ctx['log_likelihood'] = prior_log_likelihood(
-            prior, hyps.flatten(0, 1), **likelihood).reshape(hyps.shape[:2])
-        rules.update(LIKELIHOOD_RULES)
     rows = {'S=1': errors(one['pose'].numpy(), gt)}
     idx = np.arange(len(gt))
-    for name, rule in rules.items():
-        pick = torch.as_tensor(rule(out, ctx)).argmin(1).numpy()
-        rows[name] = tuple(np.round(err[idx, pick].mean(0), 1).tolist())
+    for name, rule in CHOICE_RULES.items():
+        if name in COSTLY_CHOICE_RULES and not likelihood:
+            continue
+        scores = (rule(out, prior) if name != 'likelihood' else -(
+            prior_log_likelihood(prior, out['hypotheses'].flatten(0, 1),
+                                 **likelihood).reshape(
+                                     out['hypotheses'].shape[:2])))
+        pick = torch.as_tensor(scores).argmin(1).numpy()
+        rows[LABELS.get(name, name)] = tuple(
+            np.round(err[idx, pick].mean(0), 1).tolist())
     rows['mean of the hypotheses (a fusion, not a choice)'] = errors(
         out['hypotheses'].mean(1).numpy(), gt)
     rows['best hypothesis per sample and metric (oracle)'] = tuple(

@@ -41,7 +41,8 @@ SETTINGS = {
 }
 #: The plain projection onto the rays (the paper's), for the budgets below.
 PLAIN = dict(ray_relaxation=1.0, polish_steps=0)
-#: (label, overrides of ZEDO_DEFAULTS): loop + initial-pose steps.
+#: (label, overrides of ZEDO_DEFAULTS, the name of a preset of mmzedo.core,
+#: or (preset name, overrides of it)): loop + initial-pose steps.
 RUNS = [
     ('zedo-official, plain, 1000 + 500 (the paper\'s budget)',
      'ZEDO_PAPER_BUDGET'),
@@ -60,6 +61,16 @@ RUNS = [
      dict(PLAIN, steps=9, warmup=2, loop_time=0.3)),
     ('zedo-relax, over-relaxed 1.7, 49 + 50',
      dict(step_mode='zedo-relax', steps=49, polish_steps=0)),
+    # Heun's method on the official step's drift (2 prior evaluations per
+    # step) at the budgets of the three official rows above: 10, 25, 50.
+    ('zedo-heun, over-relaxed 1.45, 4 + 50',
+     ('ZEDO_10_EVALUATIONS', dict(step_mode='zedo-heun', steps=4,
+                                  warmup=1))),
+    ('zedo-heun, over-relaxed 1.7, 12 + 50',
+     dict(step_mode='zedo-heun', steps=12, warmup=1, loop_time=0.5,
+          polish_steps=0)),
+    ('zedo-heun, over-relaxed 1.7, 20 + 4 polish + 50',
+     dict(step_mode='zedo-heun', steps=20, warmup=2, polish_steps=4)),
 ]
 
 
@@ -140,7 +151,8 @@ def lift_poses(prior, anchors, data, overrides=None):
     """Root-relative poses [N, 17, 3] lifted from ``data`` (as
     :func:`load_test_split` returns it) by :func:`mmzedo.core.zedo_lift`
     with ``overrides`` of ``ZEDO_DEFAULTS`` (or the name of a preset of
-    ``mmzedo.core``), and the seconds it took."""
+    ``mmzedo.core``, or ``(preset name, overrides of it)``), and the
+    seconds it took."""
     import time
 
     import torch
@@ -148,6 +160,8 @@ def lift_poses(prior, anchors, data, overrides=None):
     from mmzedo import core
     if isinstance(overrides, str):  # a preset of mmzedo.core
         overrides = getattr(core, overrides)
+    elif isinstance(overrides, tuple):  # (preset, overrides of it)
+        overrides = dict(getattr(core, overrides[0]), **overrides[1])
     kp, conf, f, c = data[:4]
     t0 = time.perf_counter()
     with torch.no_grad():
@@ -165,14 +179,22 @@ def scale_ratio(pred, gt):
 
 
 def run(prior, anchors, data, overrides):
-    pred, seconds = lift_poses(prior, anchors, data, overrides)
+    calls = []
+    hook = prior.score_net.register_forward_hook(
+        lambda *_: calls.append(1))
+    try:
+        pred, seconds = lift_poses(prior, anchors, data, overrides)
+    finally:
+        hook.remove()
     gt = data[4]
     mpjpe, p_mpjpe = errors(pred, gt)
     return dict(
         MPJPE=mpjpe,
         P_MPJPE=p_mpjpe,
         scale=scale_ratio(pred, gt),
-        poses_per_second=round(len(gt) / seconds, 1))
+        poses_per_second=round(len(gt) / seconds, 1),
+        # the network's passes over the batch (S=1: per hypothesis)
+        prior_evaluations=len(calls))
 
 
 def main(argv=None):
@@ -180,13 +202,19 @@ def main(argv=None):
     add_sample_args(p, 'step_rule_sweep.json')
     p.add_argument('--prior', default=PRIOR)
     p.add_argument('--anchors', default=ANCHORS)
+    p.add_argument('--match', nargs='+', metavar='TEXT',
+                   help='only the runs whose label contains one of these')
     args = p.parse_args(argv)
+    runs = [(label, o) for label, o in RUNS
+            if not args.match or any(m in label for m in args.match)]
+    if not runs:
+        p.error(f'--match {args.match}: no run label contains these.')
     prior, anchors = load_prior_and_anchor(args.prior, args.anchors)
     results = {}
     for setting, (rig, det) in SETTINGS.items():
         data = load_test_split(rig, det, args.num_samples, args.data_root,
                                args.offset)
-        for label, overrides in RUNS:
+        for label, overrides in runs:
             key = f'{label} | {setting}'
             results[key] = run(prior, anchors, data, overrides)
             print(json.dumps({key: results[key]}), flush=True)
@@ -194,15 +222,17 @@ def main(argv=None):
     with open(args.out, 'w') as f:
         json.dump(results, f, indent=2)
     print('| step rule, ray projection, loop + initial-pose steps | ' +
-          ' | '.join(SETTINGS) + ' | poses/s (GT 2D) |')
-    print('|---|' + '---:|' * (len(SETTINGS) + 1))
-    for label, _ in RUNS:
+          ' | '.join(SETTINGS) + ' | prior evaluations | poses/s (GT 2D) |')
+    print('|---|' + '---:|' * (len(SETTINGS) + 2))
+    for label, _ in runs:
         cells = []
         for setting in SETTINGS:
             r = results[f'{label} | {setting}']
             cells.append(f'{r["MPJPE"]} / {r["P_MPJPE"]} ({r["scale"]})')
-        pps = results[f'{label} | {list(SETTINGS)[0]}']['poses_per_second']
-        print(f'| {label} | ' + ' | '.join(cells) + f' | {pps} |')
+        first = results[f'{label} | {list(SETTINGS)[0]}']
+        print(f'| {label} | ' + ' | '.join(cells) +
+              f' | {first["prior_evaluations"]} | '
+              f'{first["poses_per_second"]} |')
 
 
 if __name__ == '__main__':

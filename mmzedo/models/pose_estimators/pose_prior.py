@@ -83,9 +83,11 @@ class PosePrior(BaseModel):
         return self.prior.predicted_noise(x, t)
 
     def denoise_step(self, x: Tensor, t, dt: float,
-                     mode: Optional[str] = None) -> Tensor:
-        """One reverse step from ``t`` to ``t - dt``."""
-        return self.prior.denoise_step(x, t, dt, mode)
+                     mode: Optional[str] = None, generator=None,
+                     t_next=None, state: Optional[dict] = None) -> Tensor:
+        """One reverse step (:meth:`ScorePrior.denoise_step`)."""
+        return self.prior.denoise_step(x, t, dt, mode, generator, t_next,
+                                       state)
 
     def sample(self, n: int, steps: Optional[int] = None,
                mode: Optional[str] = None) -> Tensor:
