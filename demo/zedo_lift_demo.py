@@ -1,23 +1,28 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
-"""Lift 2D poses from the wild to 3D with ZeDO: mmpose inferencer
-predictions or a COCO keypoint file, known or estimated intrinsics, single
-images or tracked video frames (warm start).
+"""Lift people in images or video to 3D with ZeDO, from pixels or from 2D
+poses: known or estimated intrinsics, single images or tracked video
+frames (warm start).
 
-    python demo/zedo_lift_demo.py INPUT [--img-dir DIR]
-        [--focal F [F] [--center CX CY] | --camera-json FILE]
+    python demo/zedo_lift_demo.py INPUT [--pose2d blazepose | MODEL]
+        [--img-dir DIR] [--focal F [F] [--center CX CY] | --camera-json FILE]
         --out-dir DIR
 
-INPUT: a COCO keypoint file, an mmpose inferencer prediction file
-(``--pred-out-dir``: per image a list of people; per video a list of
-``{frame_id, instances}``) or a directory of prediction files. Without
-``--focal``/``--camera-json`` the focal length is estimated by the fit
-(principal point at the image centre) and reported.
+INPUT: an image, a folder of images or a video (the 2D poses come from
+``--pose2d``: by default MediaPipe's BlazePose, offline, which finds ONE
+person per image or frame; or an mmpose 2D model, several people), or 2D
+poses made elsewhere: a COCO keypoint file, an mmpose inferencer
+prediction file (``--pred-out-dir``: per image a list of people; per video
+a list of ``{frame_id, instances}``) or a directory of prediction files.
+Without ``--focal``/``--camera-json`` the focal length is estimated by the
+fit (principal point at the image centre) and reported.
 
 Writes ``OUT_DIR/predictions.json`` (per image and person: ``keypoints_3d``
 in Human3.6M-17 order, metres, camera frame including ``translation``; the
 2D used, confidences, focal length, validity flag, or why the person was
-skipped) and pictures in ``OUT_DIR/vis/`` (2D over the image next to the 3D
-poses, mmpose's ``Pose3dLocalVisualizer``; a contact sheet for a video).
+skipped), pictures in ``OUT_DIR/vis/`` (2D over the image next to the 3D
+poses, mmpose's ``Pose3dLocalVisualizer``; for a video also
+``lifted.gif`` and a contact sheet) and, for a video, one BVH file per
+tracked person (``OUT_DIR/track_<id>.bvh``, :mod:`mmzedo.apis.bvh_export`).
 """
 import argparse
 import os
@@ -34,9 +39,20 @@ ANCHOR_FILES = osp.join(REPO, 'checkpoints', 'anchors_open-cmu_S{}.npz')
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('input', help='COCO keypoint file, mmpose inferencer '
-                   'prediction file, or a directory of prediction files')
-    p.add_argument('--img-dir', help='images (optional: size, pictures)')
+    p.add_argument('input', help='an image, a folder of images or a video '
+                   '(2D from --pose2d); or 2D poses: a COCO keypoint file, an '
+                   'mmpose inferencer prediction file, or a directory of '
+                   'prediction files')
+    p.add_argument('--pose2d', default='blazepose',
+                   help='2D pose detector for images and video: blazepose '
+                   '(default; offline, ONE person per image or frame) or an '
+                   'mmpose 2D alias or config (several people; its weights '
+                   'download unless --pose2d-weights gives them)')
+    p.add_argument('--pose2d-weights', help='checkpoint of an mmpose --pose2d')
+    p.add_argument('--det-weights', help="checkpoint of the person detector "
+                   "(RTMDet-m) of an mmpose --pose2d")
+    p.add_argument('--img-dir', help='images of 2D-pose input (optional: '
+                   'size, pictures)')
     cam = p.add_mutually_exclusive_group()
     cam.add_argument('--focal', type=float, nargs='+', metavar='F',
                      help='focal length in pixels (one, or fx fy)')
@@ -65,6 +81,11 @@ def parse_args(argv=None):
                      'warm-start each frame from the previous one')
     seq.add_argument('--no-sequence', dest='sequence', action='store_false')
     p.add_argument('--max-pictures', type=int, default=20)
+    p.add_argument('--no-bvh', action='store_true',
+                   help='write no BVH files for a sequence')
+    p.add_argument('--fps', type=float,
+                   help="frame rate of the BVH files and the GIF (default: "
+                   "the video's, else 10)")
     p.add_argument('--strict', action='store_true',
                    help='exit with an error if any lifted pose is flagged '
                    'invalid')
@@ -79,6 +100,8 @@ def parse_args(argv=None):
         p.error('--min-joints must be in 1..17')
     if args.max_pictures < 0:
         p.error('--max-pictures must be >= 0')
+    if args.fps is not None and not args.fps > 0:
+        p.error('--fps must be > 0')
     return args
 
 
@@ -86,10 +109,13 @@ def main(argv=None):
     args = parse_args(argv)
     import torch
 
-    from mmzedo.apis.pose2d_inputs import find_image, load_pose2d
+    from mmzedo.apis.bvh_export import write_bvh
+    from mmzedo.apis.pose2d_detectors import detect_pose2d, is_media
+    from mmzedo.apis.pose2d_inputs import (Pose2dInputError, find_image,
+                                           load_pose2d)
     from mmzedo.apis.pose3d_pictures import (build_visualizer,
                                              contact_sheet, draw_frame,
-                                             image_rgb)
+                                             image_rgb, write_gif)
     from mmzedo.apis.wild_lifting import (lift_pose2d, load_camera_json,
                                           parse_camera, predictions_dict,
                                           write_json_atomic)
@@ -103,7 +129,28 @@ def main(argv=None):
     except ValueError:
         raise SystemExit(f'{out_json} is the input; choose another '
                          '--out-dir')
-    data = load_pose2d(args.input, args.layout)
+    media = is_media(args.input)
+    inside = osp.commonpath([osp.abspath(args.out_dir),
+                             osp.abspath(args.input)])
+    if osp.isdir(args.input) and inside == osp.abspath(args.input):
+        raise SystemExit(f'--out-dir {args.out_dir} is inside the input '
+                         f'folder {args.input}; choose one outside it')
+    try:
+        if media:
+            data = detect_pose2d(args.input, args.pose2d,
+                                 args.pose2d_weights, args.device,
+                                 progress=not args.no_progress,
+                                 det_weights=args.det_weights)
+            missing = [fr['image'] for fr in data['frames']
+                       if not fr['instances']]
+            if missing:
+                print(f'{len(missing)} of {len(data["frames"])} frames: no '
+                      f'person found ({", ".join(missing[:5])}'
+                      f'{", ..." if len(missing) > 5 else ""})')
+        else:
+            data = load_pose2d(args.input, args.layout)
+    except Pose2dInputError as e:
+        raise SystemExit(str(e))
     cameras = None
     if args.camera_json:
         cameras = load_camera_json(args.camera_json)
@@ -123,7 +170,8 @@ def main(argv=None):
             image_size=args.image_size, min_joints=args.min_joints,
             sequence=args.sequence, progress=not args.no_progress)
     meta = dict(input=osp.abspath(args.input), prior=args.prior,
-                anchors=anchor_file, layout_in=data['layout'])
+                anchors=anchor_file, layout_in=data['layout'],
+                pose2d=data.get('detector', 'from the input file'))
     write_json_atomic(predictions_dict(result, meta), out_json)
     s = result['summary']
     print(f'{s["people"]} people: {s["lifted"]} lifted ({s["valid"]} valid, '
@@ -134,10 +182,21 @@ def main(argv=None):
                 not result['sequence'] or fr is result['frames'][0]):
             print(f'{fr["image"]}: estimated focal length '
                   f'{fr["focal"][0]:.0f} px')
+            if fr.get('focal_at_edge'):
+                print('  warning: at the edge of the focal search range '
+                      '(the fit kept improving there, so the focal length '
+                      'is uncertain); give --focal if you know it')
         for p in fr['people']:
             if p['skipped']:
                 print(f'{fr["image"]} person {p["index"]}: skipped: '
                       f'{p["skipped"]}')
+    fps = args.fps or data.get('fps') or 10.
+    if result['sequence'] and not args.no_bvh:
+        for track, poses in _tracks(result).items():
+            bvh = osp.join(args.out_dir, f'track_{track}.bvh')
+            write_bvh(poses, bvh, fps=fps, overwrite=True)
+            print(f'BVH ({len(poses)} frames, Y up, cm): {bvh}')
+    images = data.get('images', {})
     if args.max_pictures:
         vis_dir = osp.join(args.out_dir, 'vis')
         os.makedirs(vis_dir, exist_ok=True)
@@ -148,18 +207,35 @@ def main(argv=None):
         step = max(1, len(drawn) // args.max_pictures)
         for fr in drawn[::step][:args.max_pictures]:
             name = osp.splitext(osp.basename(str(fr['image'])))[0]
-            img = image_rgb(find_image(args.img_dir, fr['image']))
+            img = images.get(fr['image'])
+            if img is None:
+                img = image_rgb(find_image(args.img_dir, fr['image']))
             drawings.append(draw_frame(
                 fr, img, osp.join(vis_dir, f'{name}.jpg'), vis))
         if result['sequence'] and drawings:
             contact_sheet(drawings[:16],
                           osp.join(args.out_dir, 'contact_sheet.jpg'))
+            write_gif(drawings, osp.join(args.out_dir, 'lifted.gif'),
+                      fps / step)
         print(f'pictures: {vis_dir}')
     print(f'predictions: {out_json}')
     if args.strict and s['invalid']:
         raise SystemExit(f'{s["invalid"]} lifted poses are flagged invalid '
                          '(--strict).')
     return result
+
+
+def _tracks(result):
+    """Each track's lifted camera-frame poses [L, 17, 3], frame by frame
+    (the frames where it was lifted)."""
+    import numpy as np
+    tracks = {}
+    for fr in result['frames']:
+        for p in fr['people']:
+            if 'keypoints_3d' in p and p.get('track_id') is not None:
+                tracks.setdefault(p['track_id'], []).append(
+                    np.asarray(p['keypoints_3d']))
+    return {k: np.stack(v) for k, v in tracks.items()}
 
 
 if __name__ == '__main__':

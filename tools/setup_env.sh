@@ -34,7 +34,8 @@ $PIP install -q -r requirements/build.txt
 MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
   $PIP install --no-build-isolation -r requirements/mmcv.txt
 $PIP install -q --no-deps -r requirements/openmmlab.txt
+$PIP install -q --no-deps -r requirements/mediapipe.txt
 $PIP install -q -r requirements/runtime.txt -r requirements/tests.txt
 $PIP install -q --no-deps --no-build-isolation -e .
-"$VENV/bin/python" -c "import mmcv.ops, mmpose.models, mmzedo; print('[setup_env] ok: mmpose', __import__('mmpose').__version__)"
+"$VENV/bin/python" -c "import mmcv.ops, mmpose.models, mmzedo, mediapipe; print('[setup_env] ok: mmpose', __import__('mmpose').__version__)"
 stamp_of > "$VENV/.mmzedo-stamp"

@@ -104,3 +104,18 @@ def image_rgb(path: Optional[str]) -> Optional[np.ndarray]:
         return None
     import mmcv
     return mmcv.imread(path, channel_order='rgb')
+
+
+def write_gif(drawings: List[np.ndarray], out_file: str,
+              fps: float = 10.) -> None:
+    """An animated GIF of RGB drawings (a sequence's frames), each scaled to
+    the first one's size, written atomically."""
+    from PIL import Image
+
+    from mmzedo.utils.safe_io import atomic_path
+    h, w = drawings[0].shape[:2]
+    frames = [Image.fromarray(d).resize((w, h)) for d in drawings]
+    with atomic_path(out_file) as tmp:
+        frames[0].save(tmp, format='GIF', save_all=True,
+                       append_images=frames[1:], loop=0,
+                       duration=int(1000 / max(fps, 1e-3)))

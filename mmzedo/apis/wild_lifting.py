@@ -268,16 +268,20 @@ def _estimate_focals(frames, people, prior, anchors, sequence, zedo_cfg,
         progress=(lambda k: bar.update()) if bar else None,  # noqa: E731
         **zedo_cfg)
     f, c = out['f'].cpu().numpy(), out['c'].cpu().numpy()
-    by_frame = {fi: (f[n], c[n]) for n, (fi, _) in enumerate(chosen)}
+    edge = out['focal_at_edge'].cpu().numpy()
+    by_frame = {fi: (f[n], c[n], edge[n])
+                for n, (fi, _) in enumerate(chosen)}
     for fi, frame in enumerate(frames):
         if sequence and frame['width']:
-            ff, cc = f[0], np.array([frame['width'], frame['height']]) / 2
+            centre = np.array([frame['width'], frame['height']]) / 2
+            ff, cc, at_edge = f[0], centre, edge[0]
         elif fi in by_frame:
-            ff, cc = by_frame[fi]
+            ff, cc, at_edge = by_frame[fi]
         else:
             continue
         frame['focal'], frame['center'] = list(map(float, ff)), list(
             map(float, cc))
+        frame['focal_at_edge'] = bool(at_edge)
 
 
 def _lift_tracks(frames, people, prior, anchors, zedo_cfg, bar,
@@ -350,6 +354,7 @@ def predictions_dict(result: dict, meta: Optional[dict] = None) -> dict:
         images.append(dict(
             image=fr['image'], frame_id=fr['frame_id'], width=fr['width'],
             height=fr['height'], focal_length=fr['focal'],
+            focal_at_search_edge=fr.get('focal_at_edge', False),
             principal_point=fr['center'], intrinsics=fr['intrinsics'],
             people=people))
     return dict(

@@ -71,8 +71,10 @@ def estimate_focal(prior,
     Returns:
         dict: :func:`zedo_lift`'s outputs at the chosen focal length, plus
         ``f`` and ``c`` [B, 2], ``focal_candidates`` [K] (relative to the
-        longer image side) and ``focal_energy`` [K, B] (the chosen
-        hypothesis's energy at each candidate).
+        longer image side), ``focal_energy`` [K, B] (the chosen
+        hypothesis's energy at each candidate) and ``focal_at_edge`` [B]
+        (the lowest energy at the first or last candidate: the focal
+        length is only bounded by ``focal_min`` / ``focal_max``).
     """
     search = merge_settings(FOCAL_SEARCH_DEFAULTS, search, 'focal search')
     lo, hi, num = (search['focal_min'], search['focal_max'],
@@ -102,6 +104,7 @@ def estimate_focal(prior,
             progress(k)
     energy = torch.stack(energy)  # [K, B]
     log_ratio = torch.empty(b)
+    at_edge = torch.zeros(b, dtype=torch.bool)
     for g in groups.unique():
         members = groups == g
         curve = energy[:, members].sum(1)
@@ -110,10 +113,12 @@ def estimate_focal(prior,
         offset = 0.
         if 0 < k < num - 1:
             offset = _parabola_vertex(*curve[k - 1:k + 2].tolist())
+        else:  # the energy still falls at the range's end
+            at_edge[members] = True
         log_ratio[members] = math.log(ratios[k]) + offset * step
     f = (log_ratio.exp() * side)[:, None].expand(b, 2).contiguous()
     out = zedo_lift(prior, keypoints, scores, f, c, anchors, **cfg)
     dev = out['pose'].device
     out.update(f=f.to(dev), c=c.to(dev), focal_candidates=ratios,
-               focal_energy=energy)
+               focal_energy=energy, focal_at_edge=at_edge.to(dev))
     return out

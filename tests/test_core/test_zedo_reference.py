@@ -30,3 +30,26 @@ def test_the_reference_tells_presets_apart(outputs):
     for name in ('10-evaluations', 'user-settings', 'sequence', 'focal'):
         pose = outputs[f'{name}/pose'].reshape(-1, 17, 3)[:6]
         assert np.abs(pose - default[:len(pose)]).max() > 1e-3, name
+
+
+def test_focal_search_flags_only_the_edges_of_its_range():
+    """A focal length inside the searched range (1145 px over 0.3-4 x the
+    1002 px side) is not flagged; a range that ends below it is."""
+    import torch
+
+    from mmzedo.core import ScorePrior, estimate_focal
+
+    from .zedo_reference import PRIOR, reference_inputs
+    prior = ScorePrior.from_checkpoint(PRIOR)
+    _, uv, w, _, _, anchors = reference_inputs(4)
+    size = torch.tensor([[1000., 1002.]]).expand(4, 2)
+    inside = estimate_focal(prior, uv, w, size, anchors[:1],
+                            groups=torch.zeros(4, dtype=torch.long),
+                            search=dict(focal_num=5))
+    below = estimate_focal(prior, uv, w, size, anchors[:1],
+                           groups=torch.zeros(4, dtype=torch.long),
+                           search=dict(focal_num=5, focal_min=0.2,
+                                       focal_max=0.4))
+    assert not inside['focal_at_edge'].any()
+    assert below['focal_at_edge'].all()
+    torch.testing.assert_close(below['f'][:, 0], torch.full((4, ), 400.8))
