@@ -537,7 +537,7 @@ def test_lifter_metainfo(open_benchmark, meta, match):
     s = _samples(open_benchmark, 1)[0]
     s.set_metainfo(meta)
     with pytest.raises(ZeDOInputError, match=match):
-        _lifter().predict([s])
+        _lifter().predict(None, [s])
 
 
 def test_lifter_scalar_focal_means_fx_equals_fy(open_benchmark):
@@ -548,14 +548,15 @@ def test_lifter_scalar_focal_means_fx_equals_fy(open_benchmark):
     a.set_metainfo(dict(camera_param=dict(a.metainfo['camera_param'],
                                           f=np.full((2, 1), f.mean()))))
     lifter = _lifter()
-    np.testing.assert_allclose(lifter.predict([a])[0].pred_instances.keypoints,
-                               lifter.predict([b])[0].pred_instances.keypoints,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        lifter.predict(None, [a])[0].pred_instances.keypoints,
+        lifter.predict(None, [b])[0].pred_instances.keypoints,
+        atol=1e-5)
 
 
 def test_lifter_empty_batch_and_no_hypotheses():
     with pytest.raises(ZeDOInputError, match='Empty batch'):
-        _lifter().predict([])
+        _lifter().predict(None, [])
     with pytest.raises(ValueError, match='num_hypotheses=0'):
         _lifter(num_hypotheses=0)
     with pytest.raises(ValueError, match="on_invalid must be"):
@@ -570,7 +571,7 @@ def test_invalid_poses_warn_count_or_raise(open_benchmark):
     vis[..., [0, 1, 4]] = 1  # only the hips: flagged (see above)
     s.set_metainfo(dict(keypoints_visible=vis))
     lifter = _lifter(zedo_cfg=dict(steps=100, warmup=20, init_steps=50))
-    out = lifter.predict(samples)
+    out = lifter.predict(None, samples)
     valid = [bool(d.pred_instances.valid[0]) for d in out]
     assert valid == [False, True, True, True]
     metric = PoseValidity()
@@ -580,7 +581,7 @@ def test_invalid_poses_warn_count_or_raise(open_benchmark):
     strict = _lifter(on_invalid='error',
                      zedo_cfg=dict(steps=100, warmup=20, init_steps=50))
     with pytest.raises(ZeDOInputError, match="flagged invalid"):
-        strict.predict(samples)
+        strict.predict(None, samples)
 
 
 @pytest.mark.parametrize('change, match', [

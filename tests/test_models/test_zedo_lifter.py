@@ -1,4 +1,5 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
+import copy
 import json
 import os.path as osp
 import subprocess
@@ -74,7 +75,7 @@ def test_loop_lowers_mpjpe_well_below_the_anchor(open_benchmark,
 def test_lifter_predictions_in_lifting_target_frame(open_benchmark):
     root, _ = open_benchmark
     samples = _samples(_dataset(root), 8)
-    out = _lifter(num=3, steps=50, init_steps=50).predict(samples)
+    out = _lifter(num=3, steps=50, init_steps=50).predict(None, samples)
     for d in out:
         pred = d.pred_instances
         assert pred.keypoints.shape == (1, 17, 3)
@@ -94,13 +95,13 @@ def test_lifter_clear_errors(open_benchmark, tmp_path):
     no_cam = samples[0].clone()
     no_cam.set_metainfo(dict(camera_param=None))
     with pytest.raises(ZeDOInputError, match='no camera intrinsics'):
-        _lifter(steps=2, init_steps=2).predict([no_cam])
+        _lifter(steps=2, init_steps=2).predict(None, [no_cam])
     nan = samples[1].clone()
     kp = nan.metainfo['keypoints'].copy()
     kp[..., 3, 0] = np.nan
     nan.set_metainfo(dict(keypoints=kp))
     with pytest.raises(ZeDOInputError, match='NaN'):
-        _lifter(steps=2, init_steps=2).predict([nan])
+        _lifter(steps=2, init_steps=2).predict(None, [nan])
     bad = str(tmp_path / 'anchors_bad.npz')
     with pytest.raises(ValueError, match=r'\[\.\.\., 17, 3\]'):
         save_anchors(bad, np.zeros((4, 16, 3)), source='test')
@@ -250,3 +251,35 @@ def test_default_budget_matches_the_paper_loop(open_benchmark,
     assert errors['default'][1] < errors['paper'][1] + 1, errors
     assert errors['plain'][0] > errors['default'][0] + 1.5, errors
     assert errors['default'][0] < 90, errors
+
+
+def test_zedo_is_a_head_of_mmposes_pose_lifter(open_benchmark):
+    """ZeDOLifter is mmpose's PoseLifter with a ZeDOHead; the explicit
+    config form builds the same model and predicts the same poses; the
+    short form loads a published prior's weights (``prior.*``, what
+    tools/test.py's checkpoint holds) into the head."""
+    from mmpose.models.pose_estimators import PoseLifter
+    from mmpose.registry import MODELS
+    root, _ = open_benchmark
+    samples = _samples(_dataset(root), 4)
+    short = _lifter(num=1, steps=5, init_steps=5)
+    explicit = MODELS.build(dict(
+        type='PoseLifter', backbone=dict(type='PassThroughBackbone'),
+        head=dict(type='ZeDOHead', prior_checkpoint=SHIPPED_PRIOR,
+                  anchors=anchor_file(10), num_hypotheses=1,
+                  zedo_cfg=dict(steps=5, init_steps=5),
+                  show_progress=False)))
+    for model in (short, explicit):
+        assert isinstance(model, PoseLifter)
+        assert type(model.head).__name__ == 'ZeDOHead'
+    a = short.predict(None, copy.deepcopy(samples))
+    b = explicit.predict(None, copy.deepcopy(samples))
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x.pred_instances.keypoints,
+                                   y.pred_instances.keypoints, atol=1e-6)
+    state = torch.load(SHIPPED_PRIOR, weights_only=True)['state_dict']
+    zeroed = {k: torch.zeros_like(v) for k, v in state.items()}
+    short.load_state_dict(zeroed)  # strict: every key has its place
+    assert all((p == 0).all() for p in short.head.prior.parameters())
+    with pytest.raises(RuntimeError, match='nothing to train'):
+        short.loss(None, samples)

@@ -1,4 +1,5 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
+from .pass_through import PassThroughBackbone
 from .score_mlp import ScoreMLP
 
-__all__ = ['ScoreMLP']
+__all__ = ['PassThroughBackbone', 'ScoreMLP']

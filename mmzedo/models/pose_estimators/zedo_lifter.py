@@ -1,142 +1,33 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
-import logging
-from typing import List, Mapping, Optional, Sequence
+from typing import Optional
 
-import numpy as np
-import torch
-from mmengine.logging import print_log
-from mmengine.model import BaseModel
-from mmengine.structures import InstanceData
-from mmengine.utils import ProgressBar
+from mmpose.models.pose_estimators import PoseLifter
 from mmpose.registry import MODELS
 
-from mmzedo.core.anchors import load_anchors
-from mmzedo.core.score_prior import ScorePrior
-from mmzedo.core.zedo import (ZeDOInputError, check_in_image,
-                              resolve_zedo_cfg, zedo_lift)
-
-
-def target_frame(info: Mapping, num_frames: int,
-                 causal: Optional[bool] = None) -> int:
-    """Index of the frame that mmpose's lifting target belongs to, in a
-    sample of ``num_frames`` 2D frames: where ``target_img_path`` sits in
-    ``img_paths`` when the info has both; else mmpose's rule (the last
-    frame if ``causal``, else the centre one, ``num_frames // 2``)."""
-    if num_frames == 1:
-        return 0
-    target, paths = info.get('target_img_path'), info.get('img_paths')
-    if target is not None and paths is not None:
-        target = np.asarray(target).reshape(-1)
-        if len(target) != 1:
-            raise ZeDOInputError(
-                f'{len(target)} target frames (multiple_target): ZeDO lifts '
-                'one target frame per sample.')
-        paths = [str(p) for p in paths]
-        if str(target[0]) in paths:
-            return paths.index(str(target[0]))
-    if causal is None:
-        raise ZeDOInputError(
-            f'A sample has {num_frames} 2D frames but neither '
-            "'target_img_path' with 'img_paths' nor the dataset's 'causal' "
-            'setting says which one is the target.')
-    return num_frames - 1 if causal else num_frames // 2
-
-
-def _camera_vector(cam: Mapping, key: str, index: int) -> np.ndarray:
-    v = np.asarray(cam[key], dtype=np.float32).reshape(-1)
-    if key == 'f' and v.size == 1:
-        v = np.repeat(v, 2)  # one focal length for both axes
-    if v.size != 2:
-        raise ZeDOInputError(
-            f"Sample {index}: camera_param['{key}'] must hold 2 values "
-            f'(pixels; [2, 1] in mmpose), got shape {list(np.shape(cam[key]))}'
-            '.')
-    return v
-
-
-def zedo_inputs(infos: Sequence[Mapping], causal: Optional[bool] = None):
-    """ZeDO's inputs from per-sample info mappings (a data sample's
-    metainfo, or a dataset's data info) holding ``keypoints`` (pixels),
-    ``keypoints_visible`` (confidences) and ``camera_param`` (``f``, ``c``
-    in pixels). Of a multi-frame sample, the target frame is used (see
-    :func:`target_frame`; ``causal`` is the dataset's setting).
-
-    Returns:
-        tuple: keypoints [B, J, 2], scores [B, J], f [B, 2], c [B, 2].
-    """
-    if len(infos) == 0:
-        raise ZeDOInputError('Empty batch: no samples to lift.')
-    kpts, scores, fs, cs = [], [], [], []
-    for i, info in enumerate(infos):
-        if 'keypoints' not in info or 'keypoints_visible' not in info:
-            raise ZeDOInputError(
-                f'Sample {i} has no 2D keypoints: add \'keypoints\' and '
-                "'keypoints_visible' to PackPoseInputs' meta_keys (the "
-                "VideoPoseLifting codec's packing table drops them from "
-                'gt_instances).')
-        cam = info.get('camera_param')
-        if cam is None or 'f' not in cam or 'c' not in cam:
-            raise ZeDOInputError(
-                f'Sample {i} has no camera intrinsics: add \'camera_param\' '
-                "to PackPoseInputs' meta_keys and give the dataset a "
-                'camera_param_file (with f and c in pixels).')
-        k = np.asarray(info['keypoints'], dtype=np.float32)
-        v = np.asarray(info['keypoints_visible'], dtype=np.float32)
-        if k.ndim < 2 or k.shape[-1] != 2 or v.size * 2 != k.size:
-            raise ZeDOInputError(
-                f'Sample {i}: keypoints {list(k.shape)} and '
-                f'keypoints_visible {list(v.shape)} do not match '
-                '([..., J, 2] and [..., J]).')
-        k = k.reshape(-1, k.shape[-2], 2)
-        t = target_frame(info, len(k), causal)
-        kpts.append(k[t])
-        scores.append(v.reshape(len(k), -1)[t])
-        fs.append(_camera_vector(cam, 'f', i))
-        cs.append(_camera_vector(cam, 'c', i))
-        if cam.get('w') is not None and cam.get('h') is not None:
-            check_in_image(kpts[-1], scores[-1], cs[-1],
-                           (float(cam['w']), float(cam['h'])), f'Sample {i}')
-    try:
-        return tuple(
-            torch.from_numpy(np.stack(x)) for x in (kpts, scores, fs, cs))
-    except ValueError as e:
-        raise ZeDOInputError(f'2D keypoints differ in shape across the '
-                             f'batch: {e}')
+# The input glue lives with the head; importable from here as before.
+from ..heads.zedo_head import target_frame, zedo_inputs  # noqa: F401
 
 
 @MODELS.register_module()
-class ZeDOLifter(BaseModel):
-    """ZeDO: zero-shot 2D-to-3D lifting by test-time optimisation with a
-    pretrained score-based pose prior (the design card's "lifter head").
+class ZeDOLifter(PoseLifter):
+    """mmpose's ``PoseLifter`` with a :class:`~mmzedo.models.ZeDOHead` and a
+    :class:`~mmzedo.models.PassThroughBackbone`: a short form of
 
-    It has no trainable parameters: ``predict`` reads the 2D keypoints and
-    confidences (``keypoints``, ``keypoints_visible``) and the intrinsics
-    (``camera_param``) from the metainfo (see :func:`zedo_inputs`), runs
-    :func:`mmzedo.core.zedo_lift` for all samples x anchors in one batch,
-    and writes ``pred_instances.keypoints`` [1, 17, 3] in the frame of
-    mmpose's ``lifting_target``: the root-relative pose plus the metainfo's
-    ``target_root`` when present (as mmpose's lifting heads do), else plus
-    ZeDO's own translation. ``pred_instances`` also carries
-    ``hypotheses`` [S, 17, 3] (same frame), ``energy``,
-    ``reprojection_error``, ``score_norm`` [S], ``translation`` [3] and
-    the validity flag ``valid`` with ``reprojection_rel`` and
-    ``bone_ratio`` (see :func:`mmzedo.core.pose_validity`).
+    .. code-block:: python
 
-    Args:
-        prior_checkpoint (str): A prior published by
-            ``tools/publish_prior.py``.
-        anchors (str): An anchor file from ``tools/build_anchors.py``.
-        num_hypotheses (int, optional): Use the first ``S`` anchors
-            (largest clusters). Defaults to all.
-        zedo_cfg (dict): Overrides of :data:`mmzedo.core.ZEDO_DEFAULTS`
-            (init_steps, init_lr, init_axes, init_joints, init_scale_range,
-            steps, warmup, t_max, t_min, step_mode, energy_prior_weight).
-        show_progress (bool): Progress bar over the loop steps of each
-            batch. Defaults to True.
-        on_invalid (str): What to do when a lifted pose is flagged invalid
-            (``pred_instances.valid``, see :func:`mmzedo.core.pose_validity`):
-            ``'warn'`` (log a warning; default), ``'error'`` or
-            ``'ignore'``.
+        model = dict(type='PoseLifter',
+                     backbone=dict(type='PassThroughBackbone'),
+                     head=dict(type='ZeDOHead', prior_checkpoint=...,
+                               anchors=...))
+
+    with the head's arguments at the top level (``model.zedo_cfg``,
+    ``model.prior_checkpoint``, ...). The head holds the prior, the anchors
+    and the settings (``model.head``); ``prior``, ``anchors``, ``zedo_cfg``
+    and ``lift`` are the head's. A published prior's weights (``prior.*``,
+    ``tools/test.py CONFIG PRIOR``) load into the head; in the explicit
+    form the head's prior comes from ``head.prior_checkpoint`` only (a
+    checkpoint of ``prior.*`` keys does not reach it: mmengine hands each
+    submodule only its own keys).
     """
 
     def __init__(self,
@@ -149,119 +40,33 @@ class ZeDOLifter(BaseModel):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(
+            backbone=dict(type='PassThroughBackbone'),
+            head=dict(type='ZeDOHead', prior_checkpoint=prior_checkpoint,
+                      anchors=anchors, num_hypotheses=num_hypotheses,
+                      zedo_cfg=zedo_cfg, show_progress=show_progress,
+                      on_invalid=on_invalid),
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.prior = ScorePrior.from_checkpoint(prior_checkpoint)
-        for p in self.prior.parameters():
-            p.requires_grad_(False)
-        data = load_anchors(anchors, self.prior.score_net.num_joints)
-        available = len(data['anchors'])
-        if num_hypotheses is not None and not 0 < num_hypotheses <= available:
-            raise ValueError(
-                f'num_hypotheses={num_hypotheses}, but {anchors} holds '
-                f'{available} anchors: build an anchor file with that many '
-                '(tools/build_anchors.py --nums ...).')
-        a = data['anchors'][:num_hypotheses]
-        # Not in the state dict: tools/test.py loads the published prior
-        # checkpoint (keys 'prior.*') into this model without warnings.
-        self.register_buffer(
-            'anchors', torch.from_numpy(a).float(), persistent=False)
-        self.prior_checkpoint = prior_checkpoint
-        self._register_load_state_dict_pre_hook(self._check_loaded_prior)
-        self.zedo_cfg = resolve_zedo_cfg(zedo_cfg)
-        self.show_progress = show_progress
-        if on_invalid not in ('warn', 'error', 'ignore'):
-            raise ValueError("on_invalid must be 'warn', 'error' or "
-                             f"'ignore', got {on_invalid!r}.")
-        self.on_invalid = on_invalid
+        self._register_load_state_dict_pre_hook(self._prior_into_head)
 
-    def _check_loaded_prior(self, state_dict, prefix, *args) -> None:
-        """Refuse a checkpoint (``tools/test.py CONFIG CHECKPOINT``) whose
-        prior has another architecture than ``prior_checkpoint``'s: loaded
-        non-strictly it would leave a silent mix of the two."""
-        own = self.prior.state_dict()
-        for key, value in state_dict.items():
-            if not key.startswith(prefix + 'prior.'):
-                continue
-            name = key[len(prefix + 'prior.'):]
-            if name not in own or own[name].shape != value.shape:
-                got = tuple(value.shape)
-                want = tuple(own[name].shape) if name in own else 'no such key'
-                raise ValueError(
-                    f'The checkpoint holds a prior of another architecture '
-                    f'than the config\'s prior_checkpoint '
-                    f'({self.prior_checkpoint}): {key} is {got}, the model '
-                    f'has {want}. To lift with that prior, name it in the '
-                    'config: --cfg-options model.prior_checkpoint=PATH.')
+    @staticmethod
+    def _prior_into_head(state_dict, prefix, *args) -> None:
+        """``prior.*`` keys are the head's: moved before this module's own
+        key check, so that loading a published prior warns of nothing."""
+        for key in [k for k in state_dict if k.startswith(prefix + 'prior.')]:
+            state_dict[prefix + 'head.' + key[len(prefix):]] = state_dict.pop(
+                key)
 
-    def train(self, mode: bool = True):
-        # The prior stays in eval mode (dropout off) whatever the runner does.
-        super().train(mode)
-        self.prior.eval()
-        return self
+    @property
+    def prior(self):
+        return self.head.prior
 
-    def forward(self, inputs, data_samples: Optional[List] = None,
-                mode: str = 'predict'):
-        if mode == 'loss':
-            raise RuntimeError('ZeDOLifter has nothing to train: it is '
-                               'zero-shot; train the prior (PosePrior).')
-        if mode not in ('predict', 'tensor'):
-            raise ValueError(f'Invalid mode "{mode}".')
-        return self.predict(data_samples)
+    @property
+    def anchors(self):
+        return self.head.anchors
 
-    def lift(self, data_samples: List) -> dict:
-        """Run ZeDO on the samples' 2D keypoints; returns
-        :func:`~mmzedo.core.zedo_lift`'s dict."""
-        kpts, scores, f, c = zedo_inputs([d.metainfo for d in data_samples])
-        bar = None
-        if self.show_progress:
-            bar = ProgressBar(self.zedo_cfg['steps'])
-        progress = (lambda i: bar.update()) if bar else None  # noqa: E731
-        return zedo_lift(self.prior, kpts, scores, f, c, self.anchors,
-                         progress=progress, **self.zedo_cfg)
+    @property
+    def zedo_cfg(self):
+        return self.head.zedo_cfg
 
-    @torch.no_grad()
-    def predict(self, data_samples: List) -> List:
-        roots = []
-        for i, d in enumerate(data_samples):
-            root = d.metainfo.get('target_root')
-            if root is not None:
-                root = np.asarray(root, dtype=np.float32)
-                if root.size != 3 or not np.isfinite(root).all():
-                    raise ZeDOInputError(
-                        f'Sample {i} (id {d.metainfo.get("id")}): '
-                        f'target_root must be 3 finite numbers (metres), '
-                        f'got {root.tolist()}.')
-                root = root.reshape(1, 3)
-            roots.append(root)
-        out = self.lift(data_samples)
-        out = {k: v.cpu().numpy() for k, v in out.items()}
-        self._report_invalid(data_samples, out['valid'])
-        for i, d in enumerate(data_samples):
-            root = roots[i]
-            offset = root if root is not None else out['translation'][i][None]
-            d.pred_instances = InstanceData(
-                keypoints=(out['pose'][i] + offset)[None],
-                keypoint_scores=np.ones((1, out['pose'].shape[1]),
-                                        dtype=np.float32),
-                hypotheses=(out['hypotheses'][i] + offset)[None],
-                energy=out['energy'][i][None],
-                reprojection_error=out['reprojection_error'][i][None],
-                score_norm=out['score_norm'][i][None],
-                translation=out['translation'][i][None],
-                valid=out['valid'][i][None],
-                reprojection_rel=out['reprojection_rel'][i][None],
-                bone_ratio=out['bone_ratio'][i][None])
-        return data_samples
-
-    def _report_invalid(self, data_samples: List, valid: np.ndarray):
-        if valid.all() or self.on_invalid == 'ignore':
-            return
-        ids = [data_samples[i].metainfo.get('id', i)
-               for i in np.nonzero(~valid)[0]]
-        msg = (f'ZeDO: {len(ids)} of {len(valid)} lifted poses are flagged '
-               f'invalid (samples {ids[:10]}): collapsed or blown-up '
-               'bones, far from their 2D, or behind the camera; see '
-               "pred_instances.valid and the PoseValidity metric.")
-        if self.on_invalid == 'error':
-            raise ZeDOInputError(msg + " (on_invalid='error')")
-        print_log(msg, logger='current', level=logging.WARNING)
+    def lift(self, data_samples):
+        return self.head.lift(data_samples)
