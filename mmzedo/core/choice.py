@@ -21,37 +21,31 @@ a ZeDO setting ``choice`` names the lifter's):
   (:func:`~mmzedo.core.likelihood.prior_log_likelihood`, exact: minutes
   per thousand hypotheses on a CPU; ``costly``).
 """
-from typing import Callable, Dict
+from typing import Callable
 
 from torch import Tensor
+
+from .named_rules import NamedRules
 
 ChoiceRule = Callable[[dict, object], Tensor]
 
 #: Name -> choice rule.
-CHOICE_RULES: Dict[str, ChoiceRule] = {}
+CHOICE_RULES = NamedRules('hypothesis choice')
 #: Names of the rules that cost far more than the loop (``likelihood``).
 COSTLY_CHOICE_RULES = set()
 
 
 def register_choice_rule(name: str, costly: bool = False):
     """Decorator that adds a choice rule to :data:`CHOICE_RULES`."""
-
-    def add(fn: ChoiceRule) -> ChoiceRule:
-        CHOICE_RULES[name] = fn
-        if costly:
-            COSTLY_CHOICE_RULES.add(name)
-        return fn
-
-    return add
+    if costly:
+        COSTLY_CHOICE_RULES.add(name)
+    return CHOICE_RULES.register(name)
 
 
 def get_choice_rule(name: str) -> ChoiceRule:
     """The choice rule called ``name``, or a ``ValueError`` naming the known
     ones."""
-    if name not in CHOICE_RULES:
-        raise ValueError(f'Unknown hypothesis choice "{name}"; choose from '
-                         f'{sorted(CHOICE_RULES)}.')
-    return CHOICE_RULES[name]
+    return CHOICE_RULES.lookup(name)
 
 
 @register_choice_rule('energy')

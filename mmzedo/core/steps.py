@@ -45,13 +45,14 @@ from typing import Callable, Dict, Optional
 import torch
 from torch import Tensor
 
+from .named_rules import NamedRules
 from .sde_lib import SDE, _bcast
 
 NoiseFn = Callable[[Tensor, Tensor], Tensor]
 StepRule = Callable[..., Tensor]
 
 #: Name -> step rule.
-STEP_RULES: Dict[str, StepRule] = {}
+STEP_RULES = NamedRules('reverse step')
 #: Name -> prior evaluations per step of that rule (1 unless registered).
 STEP_EVALUATIONS: Dict[str, int] = {}
 
@@ -59,22 +60,14 @@ STEP_EVALUATIONS: Dict[str, int] = {}
 def register_step_rule(name: str, evaluations: int = 1):
     """Decorator that adds a step rule to :data:`STEP_RULES`, with the
     number of prior evaluations each of its steps costs."""
-
-    def add(fn: StepRule) -> StepRule:
-        STEP_RULES[name] = fn
-        STEP_EVALUATIONS[name] = int(evaluations)
-        return fn
-
-    return add
+    STEP_EVALUATIONS[name] = int(evaluations)
+    return STEP_RULES.register(name)
 
 
 def get_step_rule(name: str) -> StepRule:
     """The step rule called ``name``, or a ``ValueError`` naming the known
     ones."""
-    if name not in STEP_RULES:
-        raise ValueError(f'Unknown reverse step "{name}"; choose from '
-                         f'{sorted(STEP_RULES)}.')
-    return STEP_RULES[name]
+    return STEP_RULES.lookup(name)
 
 
 def _drift(sde: SDE, x: Tensor, t: Tensor, noise_fn: NoiseFn,
