@@ -359,6 +359,11 @@ def _lift(prior, data, default_anchors, **changes):
     (dict(init_axes='w'), 'init_axes'),
     (dict(step_mode='bogus'), 'Unknown reverse step'),
     (dict(valid_bone_ratio=(2, 1)), 'valid_bone_ratio'),
+    (dict(root_index=17), 'root_index=17: the poses have 17 joints'),
+    (dict(init_joints=(0, 1, 40)), 'init_joints=\\(0, 1, 40\\)'),
+    (dict(init_joints=(0, )), 'at least 2 distinct'),
+    (dict(init_joints=(1, 1)), 'at least 2 distinct'),
+    (dict(choice='best'), 'Unknown hypothesis choice'),
 ])
 def test_bad_settings(shipped_prior, real_2d, anchors1, setting, match):
     with pytest.raises((ZeDOInputError, ValueError), match=match):
@@ -429,6 +434,10 @@ def _mutate(data, name):
             load_anchors(anchor_file(1))['anchors']) * 1000),
         'zero anchors': dict(anchors=torch.zeros(1, 17, 3)),
         'anchor shape': dict(anchors=torch.zeros(1, 16, 3)),
+        'string keypoints': dict(keypoints=np.array(kp.numpy(), dtype=str)),
+        'object scores': dict(scores=np.array(
+            [list(r) for r in conf.numpy()], dtype=object)),
+        'ragged focal': dict(f=[[1000.0, 1000.0], [1000.0]]),
     }
     return cases[name]
 
@@ -466,6 +475,9 @@ def _coco_as_h36m(kp):
     ('anchors in mm', 'look like millimetres'),
     ('zero anchors', 'collapsed'),
     ('anchor shape', r'\[S, 17, 3\]'),
+    ('string keypoints', 'input keypoints must be numbers'),
+    ('object scores', 'input scores must be numbers'),
+    ('ragged focal', 'input f must be numbers'),
 ])
 def test_bad_zedo_inputs(shipped_prior, real_2d, anchors1, case, match):
     with pytest.raises(ZeDOInputError, match=match):

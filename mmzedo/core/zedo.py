@@ -211,6 +211,36 @@ def check_zedo_cfg(cfg: dict) -> None:
     get_choice_rule(cfg['choice'])
 
 
+def as_float_tensor(value, name: str) -> Tensor:
+    """``value`` as a float32 tensor, or a :class:`ZeDOInputError` naming
+    the input (strings, objects or ragged lists crash deep in torch)."""
+    try:
+        if isinstance(value, np.ndarray) and value.dtype.kind not in 'biuf':
+            raise TypeError(f'dtype {value.dtype}')
+        return torch.as_tensor(value, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise ZeDOInputError(
+            f'ZeDO input {name} must be numbers (an array or tensor of '
+            f'floats), got {type(value).__name__} ({e}).') from None
+
+
+def check_joint_indices(cfg: dict, num_joints: int) -> None:
+    """``root_index`` and ``init_joints`` must name joints of the input."""
+    root, init = cfg['root_index'], cfg['init_joints']
+    if root >= num_joints:
+        raise ZeDOInputError(
+            f'ZeDO setting root_index={root}: the poses have {num_joints} '
+            f'joints (0..{num_joints - 1}).')
+    ok = isinstance(init, (list, tuple)) and len(init) >= 2 and all(
+        isinstance(i, int) and not isinstance(i, bool) and
+        0 <= i < num_joints for i in init) and len(set(init)) == len(init)
+    if not ok:
+        raise ZeDOInputError(
+            f'ZeDO setting init_joints={init!r}: must be at least 2 distinct '
+            f'joint indices in 0..{num_joints - 1} (the joints the initial '
+            'pose is fitted to).')
+
+
 def check_zedo_inputs(keypoints: Tensor, scores: Tensor, f: Tensor,
                       c: Tensor, anchors: Tensor, num_joints: int = 17):
     """Check shapes, finiteness, units and degeneracies; raise
@@ -657,9 +687,11 @@ def zedo_lift(prior,
     cfg = resolve_zedo_cfg(cfg)
     device = next(prior.parameters()).device
     keypoints, scores, f, c, anchors = (
-        torch.as_tensor(v, dtype=torch.float32).to(device)
-        for v in (keypoints, scores, f, c, anchors))
+        as_float_tensor(v, name).to(device)
+        for v, name in ((keypoints, 'keypoints'), (scores, 'scores'),
+                        (f, 'f'), (c, 'c'), (anchors, 'anchors')))
     check_zedo_inputs(keypoints, scores, f, c, anchors)
+    check_joint_indices(cfg, keypoints.shape[1])
     b, j = keypoints.shape[:2]
     s = anchors.shape[0]
     rep = (lambda v: v.repeat_interleave(s, dim=0))  # noqa: E731
