@@ -638,6 +638,9 @@ def test_demo_missing_input(tmp_path):
     (dict(f=1000, c=[1]), 'principal point "c"'),
     ({'other.jpg': dict(f=1000)}, 'No camera for image'),
     ('not json', 'cannot read the camera JSON'),
+    (dict(f='wide'), 'focal length "f" must be numbers'),
+    (dict(f=1000, c=['middle', 2]), 'principal point "c" must be numbers'),
+    (dict(f=[1000, [2, 3]]), 'focal length "f" must be numbers'),
 ])
 def test_demo_bad_camera_json(tmp_path, camera, match):
     cam = tmp_path / 'cam.json'

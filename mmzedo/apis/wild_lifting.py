@@ -25,13 +25,22 @@ REQUIRED_JOINTS = (0, 1, 4)
 SEGMENT_FRAMES = 16
 
 
+def _numbers(value, where: str, what: str) -> np.ndarray:
+    """``value`` as a flat float array, or an error naming ``what``."""
+    try:
+        return np.asarray(value, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise ZeDOInputError(f'{where}: {what} must be numbers (pixels), got '
+                             f'{value!r}.') from None
+
+
 def parse_camera(cam: dict, where: str):
     """``f`` [2] and ``c`` [2] (pixels) of a camera dict (``f``: one or two
     focal lengths; ``c``: the principal point); errors name ``where``."""
     if not isinstance(cam, dict) or 'f' not in cam:
         raise ZeDOInputError(f'{where}: a camera needs "f" (pixels) and '
                              'optionally "c".')
-    f = np.asarray(cam['f'], dtype=np.float64).reshape(-1)
+    f = _numbers(cam['f'], where, 'focal length "f"')
     if f.size == 1:
         f = np.repeat(f, 2)
     if f.size != 2 or not np.isfinite(f).all() or (f <= 0).any():
@@ -39,7 +48,7 @@ def parse_camera(cam: dict, where: str):
                              f'positive numbers (pixels), got {cam["f"]}.')
     c = cam.get('c')
     if c is not None:
-        c = np.asarray(c, dtype=np.float64).reshape(-1)
+        c = _numbers(c, where, 'principal point "c"')
         if c.size != 2 or not np.isfinite(c).all():
             raise ZeDOInputError(f'{where}: principal point "c" must be two '
                                  f'numbers (pixels), got {cam["c"]}.')

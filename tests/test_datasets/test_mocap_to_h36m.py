@@ -226,6 +226,14 @@ def test_bad_input_clear_errors(tmp_path, case, message):
         convert_mocap([path], str(tmp_path / 'out'), test_groups=['x'])
 
 
+def test_a_bare_npy_array_is_named(tmp_path):
+    path = tmp_path / 'poses.npy'
+    np.save(path, load_mocap(C2S)['joints'][:10])
+    with pytest.raises(MocapFormatError, match=r'a single array of shape '
+                       r'\[10, 17, 3\] \(.npy\).*np.savez'):
+        convert_mocap([str(path)], str(tmp_path / 'out'), test_groups=['x'])
+
+
 def test_empty_split_and_missing_split_errors(tmp_path):
     with pytest.raises(ValueError, match='No test split'):
         convert_mocap([C2S], str(tmp_path))

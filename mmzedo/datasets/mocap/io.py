@@ -65,6 +65,11 @@ def load_mocap(path: str) -> Dict[str, np.ndarray]:
         data = np.load(path, allow_pickle=False)
     except Exception as e:  # noqa: BLE001 - re-raised with context
         raise MocapFormatError(f'{path}: not a readable .npz file ({e}).')
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise MocapFormatError(
+            f'{path}: a single array of shape {list(np.shape(data))} (.npy), '
+            'not a .npz of named arrays: save it with np.savez(out, '
+            'joints=..., seq_lengths=...) (joints [N, 17, 3] in metres).')
     missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:
         raise MocapFormatError(f'{path}: missing arrays {missing}; found '
