@@ -27,7 +27,7 @@ position channels on every joint; the tests read the files back with
 """
 import numpy as np
 
-from mmzedo.utils.safe_io import atomic_path
+from mmzedo.utils.safe_io import atomic_path, refuse_replacing_outputs
 from mmzedo.utils.skeleton import JOINT_NAMES, PARENTS
 
 #: Unit direction of each joint's bone from its parent in the rest pose
@@ -147,7 +147,6 @@ def write_bvh(poses: np.ndarray, path: str, fps: float = 30.,
         fps: Frame rate (``Frame Time`` is its inverse).
         overwrite: Replace an existing file (else an error names it).
     """
-    import os.path as osp
     poses = np.asarray(poses, dtype=np.float64)
     if poses.ndim != 3 or poses.shape[1:] != (len(PARENTS), 3):
         raise ValueError(f'BVH export needs poses [frames, {len(PARENTS)}, '
@@ -157,9 +156,7 @@ def write_bvh(poses: np.ndarray, path: str, fps: float = 30.,
                          'poses.')
     if not fps > 0:
         raise ValueError(f'BVH export: fps must be > 0, got {fps!r}.')
-    if osp.exists(path) and not overwrite:
-        raise FileExistsError(f'{path} exists; pass overwrite=True to '
-                              'replace it.')
+    refuse_replacing_outputs([path], overwrite, 'choose another path')
     offsets, channels = bvh_motion(poses)
     lines = ['HIERARCHY'] + _hierarchy(offsets) + [
         'MOTION', f'Frames: {len(channels)}', f'Frame Time: {1 / fps:.6f}']

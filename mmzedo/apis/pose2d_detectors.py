@@ -25,7 +25,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from .pose2d_inputs import IMAGE_EXTENSIONS, Pose2dInputError, _frame
+from .pose2d_inputs import (IMAGE_EXTENSIONS, Pose2dInputError, _frame,
+                            _instance)
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
 #: BlazePose landmark index of each COCO-17 keypoint (nose, eyes, ears,
@@ -130,8 +131,7 @@ class BlazePose2D:
         scores = np.clip([lm[i].visibility for i in BLAZEPOSE_TO_COCO], 0,
                          1)
         box = np.concatenate([kpts.min(0), kpts.max(0)])
-        return [dict(keypoints=kpts, scores=scores, bbox=box,
-                     track_id=None)]
+        return [dict(keypoints=kpts, scores=scores, bbox=box)]
 
     def close(self):
         self._pose.close()
@@ -176,10 +176,8 @@ class MMPose2D:
         for inst in result['predictions'][0]:
             bbox = np.asarray(inst.get('bbox', [[np.nan] * 4]),
                               dtype=np.float64).reshape(-1)[:4]
-            people.append(dict(
-                keypoints=np.asarray(inst['keypoints'], np.float64),
-                scores=np.asarray(inst['keypoint_scores'], np.float64),
-                bbox=bbox, track_id=None))
+            people.append(dict(keypoints=inst['keypoints'],
+                               scores=inst['keypoint_scores'], bbox=bbox))
         return people
 
     def close(self):
@@ -224,7 +222,10 @@ def detect_pose2d(path: str, pose2d: str = 'blazepose',
         for i, (name, rgb) in enumerate(frames_rgb):
             frame = _frame(name, rgb.shape[1], rgb.shape[0],
                            i if is_video else None)
-            frame['instances'] = detector(rgb)
+            frame['instances'] = [
+                _instance(path, f'frame {name} person {k}', p['keypoints'],
+                          p['scores'], p['bbox'])
+                for k, p in enumerate(detector(rgb))]
             frames.append(frame)
             images[name] = rgb
             if bar is not None:

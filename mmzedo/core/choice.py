@@ -3,7 +3,8 @@
 beside the step rules (:mod:`mmzedo.core.steps`).
 
 Every rule has the signature ``rule(out, prior) -> Tensor [B, S]``: a score
-per hypothesis, the lowest chosen. ``out`` holds the hypotheses
+per hypothesis, the lowest chosen (a costly rule may take keyword options
+of its own). ``out`` holds the hypotheses
 (``hypotheses`` [B, S, J, 3], ``translations`` [B, S, 3]) and their
 ``energy``, ``reprojection_error`` (px) and ``score_norm`` [B, S]
 (:func:`~mmzedo.core.zedo.score_result`); ``prior`` is the pose prior.
@@ -70,7 +71,9 @@ def consensus_choice(out: dict, prior) -> Tensor:
 
 
 @register_choice_rule('likelihood', costly=True)
-def likelihood_choice(out: dict, prior) -> Tensor:
+def likelihood_choice(out: dict, prior, **options) -> Tensor:
+    """``options``: of :func:`prior_log_likelihood` (``t0``, ``steps``)."""
     from .likelihood import prior_log_likelihood
     h = out['hypotheses']
-    return -prior_log_likelihood(prior, h.flatten(0, 1)).reshape(h.shape[:2])
+    return -prior_log_likelihood(prior, h.flatten(0, 1),
+                                 **options).reshape(h.shape[:2])

@@ -53,8 +53,7 @@ def choose(prior, data, likelihood=None):
     f, c, gt)``; ``likelihood``: ``dict(t0=, steps=)`` or ``None``."""
     import torch
 
-    from mmzedo.core import (CHOICE_RULES, COSTLY_CHOICE_RULES,
-                             prior_log_likelihood, zedo_lift)
+    from mmzedo.core import CHOICE_RULES, COSTLY_CHOICE_RULES, zedo_lift
     from mmzedo.core.anchors import load_anchors
     kp, conf, f, c, gt = data
     one = zedo_lift(prior, kp, conf, f, c,
@@ -67,11 +66,8 @@ def choose(prior, data, likelihood=None):
     for name, rule in CHOICE_RULES.items():
         if name in COSTLY_CHOICE_RULES and not likelihood:
             continue
-        scores = (rule(out, prior) if name != 'likelihood' else -(
-            prior_log_likelihood(prior, out['hypotheses'].flatten(0, 1),
-                                 **likelihood).reshape(
-                                     out['hypotheses'].shape[:2])))
-        pick = torch.as_tensor(scores).argmin(1).numpy()
+        options = likelihood if name in COSTLY_CHOICE_RULES else {}
+        pick = torch.as_tensor(rule(out, prior, **options)).argmin(1).numpy()
         rows[LABELS.get(name, name)] = tuple(
             np.round(err[idx, pick].mean(0), 1).tolist())
     rows['mean of the hypotheses (a fusion, not a choice)'] = errors(

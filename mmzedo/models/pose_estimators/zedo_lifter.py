@@ -20,31 +20,24 @@ class ZeDOLifter(PoseLifter):
                      head=dict(type='ZeDOHead', prior_checkpoint=...,
                                anchors=...))
 
-    with the head's arguments at the top level (``model.zedo_cfg``,
-    ``model.prior_checkpoint``, ...). The head holds the prior, the anchors
-    and the settings (``model.head``); ``prior``, ``anchors``, ``zedo_cfg``
-    and ``lift`` are the head's. A published prior's weights (``prior.*``,
-    ``tools/test.py CONFIG PRIOR``) load into the head; in the explicit
-    form the head's prior comes from ``head.prior_checkpoint`` only (a
-    checkpoint of ``prior.*`` keys does not reach it: mmengine hands each
-    submodule only its own keys).
+    with the head's arguments (``prior_checkpoint``, ``anchors``,
+    ``num_hypotheses``, ``zedo_cfg``, ``show_progress``, ``on_invalid``) at
+    the top level (``model.zedo_cfg``, ...). The head holds the prior, the
+    anchors and the settings (``model.head``); ``prior``, ``anchors``,
+    ``zedo_cfg`` and ``lift`` are the head's. A published prior's weights
+    (``prior.*``, ``tools/test.py CONFIG PRIOR``) load into the head; in
+    the explicit form the head's prior comes from ``head.prior_checkpoint``
+    only (a checkpoint of ``prior.*`` keys does not reach it: mmengine
+    hands each submodule only its own keys).
     """
 
     def __init__(self,
-                 prior_checkpoint: str,
-                 anchors: str,
-                 num_hypotheses: Optional[int] = None,
-                 zedo_cfg: Optional[dict] = None,
-                 show_progress: bool = True,
-                 on_invalid: str = 'warn',
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: Optional[dict] = None,
+                 **head_args):
         super().__init__(
             backbone=dict(type='PassThroughBackbone'),
-            head=dict(type='ZeDOHead', prior_checkpoint=prior_checkpoint,
-                      anchors=anchors, num_hypotheses=num_hypotheses,
-                      zedo_cfg=zedo_cfg, show_progress=show_progress,
-                      on_invalid=on_invalid),
+            head=dict(type='ZeDOHead', **head_args),
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self._register_load_state_dict_pre_hook(self._prior_into_head)
 
