@@ -143,4 +143,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    from mmzedo.utils.cli import run_cli
+    run_cli(main)

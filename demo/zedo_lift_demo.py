@@ -102,6 +102,8 @@ def parse_args(argv=None):
         p.error('--max-pictures must be >= 0')
     if args.fps is not None and not args.fps > 0:
         p.error('--fps must be > 0')
+    if args.img_dir is not None and not osp.isdir(args.img_dir):
+        p.error(f'--img-dir {args.img_dir} is not a directory')
     return args
 
 
@@ -239,4 +241,5 @@ def _tracks(result):
 
 
 if __name__ == '__main__':
-    main()
+    from mmzedo.utils.cli import run_cli
+    run_cli(main)

@@ -82,6 +82,36 @@ def test_converter_never_overwrites_its_input(small_mocap, tmp_path):
     assert _tree(out) == ['annotation_body3d/fps10/x_train.npz']
 
 
+def test_converter_z_up_motion_capture(small_mocap, tmp_path):
+    """Z-up motion capture is named (the people would come out lying
+    down) and converted with --up-axis z into what the Y-up file gives."""
+    d = dict(np.load(small_mocap))
+    zup = tmp_path / 'zup.npz'
+    y_to_z = np.array([[1., 0., 0.], [0., 0., -1.], [0., 1., 0.]])
+    np.savez(zup, **dict(d, joints=d['joints'] @ y_to_z.T))
+    before = _sha(zup)
+    with pytest.raises(SystemExit, match='must be Y-up.*looks like \\+z.*'
+                       '--up-axis z'):
+        _convert(_converter_args(zup, tmp_path / 'a'))
+    assert not (tmp_path / 'a').exists() and _sha(zup) == before
+    _convert(_converter_args(zup, tmp_path / 'a', '--up-axis', 'z'))
+    _convert(_converter_args(small_mocap, tmp_path / 'b'))
+    ann = 'annotation_body3d/fps10/x_train.npz'
+    np.testing.assert_allclose(np.load(tmp_path / 'a' / ann)['S'],
+                               np.load(tmp_path / 'b' / ann)['S'], atol=1e-6)
+
+
+def test_converter_same_input_twice(small_mocap, tmp_path):
+    copy = tmp_path / 'copy.npz'
+    copy.write_bytes(open(small_mocap, 'rb').read())
+    for second in (small_mocap, copy):
+        with pytest.raises(SystemExit, match='same motion as .*small.npz.*'
+                           'given twice'):
+            _convert([small_mocap, second, '--out-dir', tmp_path / 'o',
+                      '--name', 'x', '--test-groups', 'test'])
+        assert not (tmp_path / 'o').exists()
+
+
 def test_converter_input_linked_from_an_output_path(small_mocap, tmp_path):
     out = tmp_path / 'root'
     link = out / 'annotation_body3d' / 'fps10' / 'x_test.npz'
@@ -509,6 +539,37 @@ def test_degenerate_results_are_flagged(shipped_prior, real_2d, anchors1,
         assert bad.all()
 
 
+def test_nearly_collinear_2d_is_flagged(shipped_prior, real_2d, anchors1):
+    """All joints nearly on one horizontal line (a collapsed or corrupted
+    2D pose) are flagged invalid, whatever the fit; real 2D is not."""
+    from mmzedo.core.inputs import weighted_2d_aspect
+    kp, conf, f, c, _ = real_2d
+    assert (weighted_2d_aspect(kp, conf) > 0.15).all()
+    line = kp.clone()
+    centre_y = line[..., 1].mean(1, keepdim=True)
+    line[..., 1] = centre_y + 0.01 * (line[..., 1] - centre_y)
+    assert (weighted_2d_aspect(line, conf) < 0.05).all()
+    out = _lift(shipped_prior, real_2d, anchors1, keypoints=line)
+    assert not out['valid'].any()
+    with pytest.raises(ZeDOInputError, match='valid_min_2d_aspect'):
+        _lift(shipped_prior, real_2d, anchors1, valid_min_2d_aspect=1.5)
+
+
+def test_focal_search_2d_outside_the_image(shipped_prior, real_2d,
+                                           anchors1):
+    """2D that does not fit the given image size (people far outside it)
+    is named before the search, instead of an estimate pinned at the
+    range's edge and flagged valid."""
+    from mmzedo.core.focal_search import estimate_focal
+    kp, conf, f, c, _ = real_2d
+    size = torch.tensor([[1000., 1002.]]).expand(len(kp), 2)
+    with pytest.raises(ZeDOInputError, match='lie outside their image'):
+        estimate_focal(shipped_prior, kp + 3000, conf, size, anchors1,
+                       **FAST)
+    with pytest.raises(ZeDOInputError, match='check the image size'):
+        estimate_focal(shipped_prior, kp, conf, size / 10, anchors1, **FAST)
+
+
 # ---------------------------------------- lifter, metric, refine hook ----
 def _samples(open_benchmark, n=4):
     from mmengine.config import Config
@@ -524,6 +585,25 @@ def _samples(open_benchmark, n=4):
     return [ds[i]['data_samples'] for i in range(0, 400, 400 // n)]
 
 
+def test_dataset_config_without_camera_param_file(open_benchmark):
+    """A ZeDO dataset config without camera_param_file names that setting
+    (mmpose's codec would assert on the missing w and h)."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS
+    init_default_scope('mmpose')
+    root, _ = open_benchmark
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'zedo',
+                 'zedo_S1_gt2d_open-cmu-h36m-like.py')).test_dataloader
+    cfg.dataset.data_root = osp.join(root, 'h36m-like') + '/'
+    cfg.dataset.pop('camera_param_file')
+    ds = DATASETS.build(cfg.dataset)
+    with pytest.raises(ValueError, match="set camera_param_file in the "
+                       "dataset config"):
+        ds[0]
+
+
 def _lifter(**kw):
     from mmpose.registry import MODELS
     cfg = dict(type='ZeDOLifter', prior_checkpoint=SHIPPED_PRIOR,
@@ -536,6 +616,8 @@ def _lifter(**kw):
 @pytest.mark.parametrize('meta, match', [
     (dict(target_root=np.array([np.nan, 0, 0])), 'target_root must be 3'),
     (dict(target_root=np.zeros(2)), 'target_root must be 3'),
+    (dict(target_root=np.array([120., -340., 5200.])),
+     'target_root .*millimetres'),
     (dict(camera_param=dict(f=np.array([[1145.]]), c=np.array([512.]))),
      r"camera_param\['c'\] must hold 2"),
     (dict(camera_param=dict(f=np.ones((3, 1)), c=np.ones((2, 1)))),
@@ -670,6 +752,39 @@ def test_demo_bad_cli_options(tmp_path):
         with pytest.raises(SystemExit):
             _demo([osp.join(FIXTURES, 'coco', 'test_coco.json'), *args,
                    '--out-dir', tmp_path / 'o'])
+
+
+def test_demo_img_dir_that_does_not_exist(tmp_path):
+    with pytest.raises(SystemExit):
+        _demo([osp.join(FIXTURES, 'h36m', 'h36m_coco.json'), '--img-dir',
+               tmp_path / 'no_such_dir', '--out-dir', tmp_path / 'o'])
+    assert not (tmp_path / 'o').exists()
+
+
+@pytest.mark.parametrize('args, match', [
+    (['demo/zedo_lift_demo.py', '{tmp}/none.json', '--out-dir', '{tmp}/o'],
+     'no such file'),
+    (['demo/zedo_lift_demo.py', FIXTURES + '/h36m/h36m_coco.json',
+      '--camera-json', '{tmp}/cam.json', '--out-dir', '{tmp}/o'],
+     'cannot read the camera JSON'),
+    (['tools/publish_prior.py', 'configs/prior/'
+      'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py', '{tmp}/cam.json',
+      '{tmp}/p.pth'], 'not a readable torch file'),
+])
+def test_command_line_errors_end_like_argparse(tmp_path, args, match):
+    """Bad input on the command line: the message alone on stderr and exit
+    status 2, as argparse does; no traceback."""
+    import subprocess
+    import sys
+    (tmp_path / 'cam.json').write_text('not json')
+    cmd = [sys.executable] + [a.format(tmp=tmp_path) for a in args]
+    r = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert 'Traceback' not in r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith(osp.basename(args[0]) + ': error: ')
+    assert match in last
 
 
 def test_demo_never_overwrites_its_input(tmp_path):

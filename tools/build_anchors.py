@@ -75,4 +75,5 @@ def run(args):
 
 
 if __name__ == '__main__':
-    main()
+    from mmzedo.utils.cli import run_cli
+    run_cli(main)

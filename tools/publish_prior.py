@@ -29,7 +29,7 @@ def publish(config: str, checkpoint: str, out: str,
 
     import mmzedo  # noqa: F401 - weights_only-safe mmengine checkpoints
     from mmzedo.core import published_prior
-    from mmzedo.core.score_prior import check_prior_data
+    from mmzedo.core.score_prior import check_prior_data, read_torch_file
     from mmzedo.utils.safe_io import (atomic_path, refuse_overwriting_inputs,
                                       refuse_replacing_outputs)
     refuse_overwriting_inputs([out], [config, checkpoint])
@@ -39,14 +39,23 @@ def publish(config: str, checkpoint: str, out: str,
     if m.get('type') != 'PosePrior':
         raise ValueError(f'{config} is not a PosePrior config.')
     check_prior_data(cfg.get('prior_data'), config)
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
-    # mmengine's EMAHook stores the averaged weights under 'state_dict'.
-    state = {
-        k: v
-        for k, v in ckpt['state_dict'].items() if k.startswith('prior.')
-    }
+    ckpt = read_torch_file(checkpoint)
+    if not isinstance(ckpt, dict):
+        raise ValueError(f'{checkpoint} holds a {type(ckpt).__name__}, not '
+                         'a checkpoint (a dict of weights).')
+    # mmengine's EMAHook stores the averaged weights under 'state_dict'; a
+    # bare state dict (PosePrior's own keys) is taken as it is.
+    weights = ckpt.get('state_dict', ckpt)
+    if not isinstance(weights, dict):
+        weights = {}
+    state = {k: v for k, v in weights.items()
+             if isinstance(k, str) and k.startswith('prior.')
+             and isinstance(v, torch.Tensor)}
     if not state:
-        raise KeyError(f'{checkpoint} has no "prior.*" weights.')
+        keys = sorted(map(str, weights))[:5]
+        raise KeyError(f'{checkpoint} has no "prior.*" weights (keys: '
+                       f'{keys}); pass a checkpoint that tools/train.py '
+                       'wrote for a PosePrior config.')
     # The prior's own record of its settings, defaults and checks included.
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     prior_cfg = MODELS.build(m).prior_cfg
@@ -70,8 +79,7 @@ if __name__ == '__main__':
     p.add_argument('out')
     p.add_argument('--overwrite', action='store_true',
                    help='replace OUT if it exists')
+    from mmzedo.utils.cli import run_cli
     args = p.parse_args()
-    try:
-        publish(args.config, args.checkpoint, args.out, args.overwrite)
-    except (FileExistsError, ValueError, KeyError) as e:
-        raise SystemExit(f'publish_prior: error: {e}')
+    run_cli(lambda _: publish(args.config, args.checkpoint, args.out,
+                              args.overwrite))

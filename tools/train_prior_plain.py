@@ -77,12 +77,7 @@ def export(config: str, work_dir: str, cfg_options=None) -> None:
     if optimizer.pop('type') != 'Adam':
         raise ValueError(f'{config}: only Adam is reproduced here.')
     schedulers = [dict(s) for s in cfg.get('param_scheduler', [])]
-    for s in schedulers:
-        if s['type'] not in SCHEDULERS or s.get('by_epoch', True):
-            raise ValueError(f'{config}: param_scheduler {s["type"]} '
-                             f'(by_epoch={s.get("by_epoch", True)}) is not '
-                             f'reproduced here; {SCHEDULERS} by iteration '
-                             'are.')
+    check_schedulers(schedulers, config)
     ema = [h for h in cfg.get('custom_hooks', []) if h['type'] == 'EMAHook']
     if len(ema) != 1 or ema[0].get('ema_type') != 'ExponentialMovingAverage':
         raise ValueError(f'{config}: expected one EMAHook with '
@@ -109,6 +104,97 @@ def export(config: str, work_dir: str, cfg_options=None) -> None:
             json.dump(settings, f, indent=2)
     print(f'exported {len(dataset.poses)} poses and the settings of '
           f'{config} to {work_dir}')
+
+
+def check_schedulers(schedulers, where: str) -> None:
+    """Raise a ValueError naming ``where`` unless every scheduler is one
+    that :func:`lr_factor` reproduces (``SCHEDULERS``, by iteration, with
+    an integer ``end``)."""
+    if not isinstance(schedulers, list):
+        raise ValueError(f'{where}: param_scheduler must be a list of '
+                         f'schedulers, got {type(schedulers).__name__}.')
+    for s in schedulers:
+        s = s if isinstance(s, dict) else dict(type=s)
+        by_epoch, end = s.get('by_epoch', True), s.get('end')
+        if (s.get('type') not in SCHEDULERS or by_epoch
+                or not isinstance(end, int)):
+            raise ValueError(f'{where}: param_scheduler {s.get("type")} '
+                             f'(by_epoch={by_epoch}, end={end}) is not '
+                             f'reproduced here; {SCHEDULERS} by iteration '
+                             'with an integer end are.')
+
+
+def check_settings(s, path: str) -> None:
+    """Raise an error naming ``path`` and the setting where an exported
+    settings.json cannot be trained (checked before any work starts)."""
+    missing = sorted(SETTINGS - set(s))
+    if missing:
+        raise KeyError(f'{path} lacks {missing}: re-export it with this '
+                       'version of the tool.')
+    bs = s['batch_size']
+    if not isinstance(bs, int) or isinstance(bs, bool) or bs < 1:
+        raise ValueError(f'{path}: batch_size must be an integer >= 1, got '
+                         f'{bs!r}.')
+    m = s['ema_momentum']
+    if not isinstance(m, (int, float)) or not 0 < m < 1:
+        raise ValueError(f'{path}: ema_momentum must lie in (0, 1) (the '
+                         f'weight of each new step), got {m!r}.')
+    opt = s['optimizer']
+    if (not isinstance(opt, dict) or not isinstance(opt.get('lr'),
+                                                    (int, float))
+            or not opt['lr'] > 0):
+        raise ValueError(f'{path}: optimizer needs a learning rate lr > 0, '
+                         f'got {opt!r}.')
+    clip = s['clip_grad_max_norm']
+    if clip is not None and (not isinstance(clip, (int, float))
+                             or clip <= 0):
+        raise ValueError(f'{path}: clip_grad_max_norm must be a number > 0 '
+                         f'or null, got {clip!r}.')
+    iters = s['max_iters']
+    if not isinstance(iters, int) or isinstance(iters, bool) or iters < 1:
+        raise ValueError(f'{path}: max_iters must be an integer >= 1, got '
+                         f'{iters!r}.')
+    check_schedulers(s['param_scheduler'], path)
+    if not isinstance(s['augment'], dict):
+        raise ValueError(f'{path}: augment must be a dict of settings.')
+    from mmzedo.core import resolve_augment_cfg
+    try:
+        resolve_augment_cfg(s['augment'])
+    except TypeError as e:
+        raise ValueError(f'{path}: {e}') from None
+
+
+def load_poses(path: str, batch_size: int) -> torch.Tensor:
+    """The exported training poses: float32 ``[N, 17, 3]``, finite, in
+    metres and not all alike, at least one batch; every problem is an
+    error that names the file."""
+    from mmzedo.utils.skeleton import check_metres
+    try:
+        poses = np.load(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'{path} does not exist: run "export" '
+                                'first and copy WORK_DIR here.') from None
+    except Exception as e:
+        raise ValueError(f'{path} is not a readable .npy file '
+                         f'({type(e).__name__}: {e}).') from None
+    if not isinstance(poses, np.ndarray) or not (
+            np.issubdtype(poses.dtype, np.floating)
+            or np.issubdtype(poses.dtype, np.integer)):
+        raise ValueError(f'{path}: poses must be a numeric array, got '
+                         f'{getattr(poses, "dtype", type(poses).__name__)}.')
+    if poses.ndim != 3 or poses.shape[1:] != (17, 3):
+        raise ValueError(f'{path}: expected [N, 17, 3] poses, got '
+                         f'{tuple(poses.shape)}.')
+    if not np.isfinite(poses).all():
+        raise ValueError(f'{path} holds NaN or inf.')
+    if len(poses) < batch_size:
+        raise ValueError(f'{path}: {len(poses)} poses, fewer than one batch '
+                         f'({batch_size}).')
+    check_metres(poses, path)
+    if np.ptp(poses - poses[:, :1], axis=0).max() < 1e-3:
+        raise ValueError(f'{path}: every pose is the same; the prior would '
+                         'learn nothing.')
+    return torch.from_numpy(poses.astype(np.float32))
 
 
 def lr_factor(schedulers, it: int, base_lr: float) -> float:
@@ -164,26 +250,25 @@ def train(work_dir: str, out: str, device: str, max_iters=None,
         raise FileNotFoundError(f'{path} does not exist: run "export" '
                                 'first and copy WORK_DIR here.')
     with open(path) as f:
-        s = json.load(f)
-    missing = sorted(SETTINGS - set(s))
-    if missing:
-        raise KeyError(f'{path} lacks {missing}: re-export it with this '
-                       'version of the tool.')
+        try:
+            s = json.load(f)
+        except ValueError as e:
+            raise ValueError(f'{path} is not valid JSON ({e}); re-export '
+                             'it.') from None
+    if not isinstance(s, dict):
+        raise ValueError(f'{path} must hold a JSON object of settings.')
+    check_settings(s, path)
     check_prior_data(s['prior_data'], path)
-    poses = torch.from_numpy(np.load(osp.join(work_dir, 'poses.npy')))
-    if poses.ndim != 3 or poses.shape[1:] != (17, 3):
-        raise ValueError(f'{work_dir}/poses.npy: expected [N, 17, 3] poses, '
-                         f'got {tuple(poses.shape)}.')
-    if not torch.isfinite(poses).all():
-        raise ValueError(f'{work_dir}/poses.npy holds NaN or inf.')
-    if len(poses) < s['batch_size']:
-        raise ValueError(f'{work_dir}/poses.npy: {len(poses)} poses, fewer '
-                         f'than one batch ({s["batch_size"]}).')
+    poses = load_poses(osp.join(work_dir, 'poses.npy'), s['batch_size'])
     torch.manual_seed(seed)
     poses = poses.to(device)
     cfg = dict(s['prior_cfg'])
-    prior = ScorePrior(build_score_net(dict(cfg.pop('score_net'))),
-                       **cfg).to(device)
+    try:
+        prior = ScorePrior(build_score_net(dict(cfg.pop('score_net'))),
+                           **cfg).to(device)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f'{path}: prior_cfg does not build a prior '
+                         f'({type(e).__name__}: {e}).') from None
     base_lr = s['optimizer']['lr']
     opt = torch.optim.Adam(prior.parameters(), **s['optimizer'])
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -279,4 +364,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    from mmzedo.utils.cli import run_cli
+    run_cli(main)

@@ -124,18 +124,21 @@ val_dataloader = dict(
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    # 2,000 poses spread over whatever the test file holds (S9, S11:
+    # ~549k samples in the full release; fewer in a partial one).
     dataset=dict(
-        type=dataset_type,
-        ann_file='annotation_body3d/fps50/h36m_test.npz',
-        seq_len=1,
-        causal=False,
-        keypoint_2d_src='gt',
-        camera_param_file='annotation_body3d/cameras.pkl',
-        data_root=data_root,
-        # 2,000 poses spread over the test split (S9, S11; ~549k samples).
-        indices=list(range(0, 548000, 274)),
-        pipeline=val_pipeline,
-        test_mode=True))
+        type='EvenlySpacedSubset',
+        num=2000,
+        dataset=dict(
+            type=dataset_type,
+            ann_file='annotation_body3d/fps50/h36m_test.npz',
+            seq_len=1,
+            causal=False,
+            keypoint_2d_src='gt',
+            camera_param_file='annotation_body3d/cameras.pkl',
+            data_root=data_root,
+            pipeline=val_pipeline,
+            test_mode=True)))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='PriorQualityMetric')
 test_evaluator = val_evaluator

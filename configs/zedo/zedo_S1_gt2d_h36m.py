@@ -32,6 +32,9 @@ codec = dict(
     root_index=0,
     remove_root=False)
 test_pipeline = [
+    # ZeDO needs each sample's intrinsics: names camera_param_file if the
+    # dataset config has none.
+    dict(type='CheckCameraParam'),
     dict(type='GenerateTarget', encoder=codec),
     dict(
         type='PackPoseInputs',

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from mmzedo.core import ZeDOInputError, zedo_lift
-from mmzedo.core.zedo import check_in_image
+from mmzedo.core.inputs import check_in_image
 from mmzedo.core.focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
 from mmzedo.core.sequence import zedo_lift_sequence
 from mmzedo.utils.safe_io import atomic_path
@@ -254,6 +254,8 @@ def _scatter(frames, people, out):
             valid=bool(out['valid'][n]),
             reprojection_rel=float(out['reprojection_rel'][n]),
             bone_ratio=float(out['bone_ratio'][n]))
+        if 'restarted' in out:  # lifted in full after a suspected switch
+            rec['restarted'] = bool(out['restarted'][n])
 
 
 def _estimate_focals(frames, people, prior, anchors, sequence, zedo_cfg,

@@ -2,10 +2,10 @@
 """mmzedo's algorithmic core in plain torch: no mmpose/mmengine imports, so
 it runs (and can be timed) where only torch is installed."""
 from .augment import (AUGMENT_DEFAULTS, BODY_PARTS, augment_poses,
-                      body_frame, flip_poses, knee_flexion, mix_parts,
-                      perturb_joint_angles, resolve_augment_cfg,
-                      rotate_poses, rotation_matrices, scale_bones,
-                      tilt_poses)
+                      body_frame, flip_poses, hip_flexion, knee_flexion,
+                      low_pose_mask, mix_parts, perturb_joint_angles,
+                      resolve_augment_cfg, rotate_poses, rotation_matrices,
+                      scale_bones, seat_poses, tilt_poses)
 from .score_net import (SCORE_NETS, ScoreMLP, build_score_net,
                         timestep_embedding)
 from .camera_geometry import (project, project_onto_rays, ray_translation,
@@ -19,11 +19,13 @@ from .choice import (CHOICE_RULES, COSTLY_CHOICE_RULES, get_choice_rule,
 from .schedule import TimeSchedule
 from .steps import (STEP_EVALUATIONS, STEP_RULES, get_step_rule,
                     register_step_rule)
-from .zedo import (REFINE_DEFAULTS, ZEDO_10_EVALUATIONS, ZEDO_DEFAULTS,
-                   ZEDO_PAPER_BUDGET, ZeDOInputError,
-                   check_zedo_inputs, initial_pose_optimiser, pose_validity,
-                   quaternion_to_matrix, reprojection_error,
-                   resolve_zedo_cfg, score_result, zedo_lift, zedo_loop)
+from .inputs import ZeDOInputError, check_zedo_inputs
+from .rotations import quaternion_to_matrix
+from .zedo import (initial_pose_optimiser, pose_validity, reprojection_error,
+                   score_result, zedo_lift, zedo_loop)
+from .zedo_settings import (REFINE_DEFAULTS, ZEDO_10_EVALUATIONS,
+                            ZEDO_DEFAULTS, ZEDO_PAPER_BUDGET,
+                            resolve_zedo_cfg)
 from .likelihood import prior_log_likelihood
 from .focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
 from .sequence import WARM_START_DEFAULTS, zedo_lift_sequence
@@ -47,6 +49,7 @@ __all__ = [
     'quaternion_to_matrix', 'ray_translation', 'register_step_rule',
     'reprojection_error', 'resolve_augment_cfg', 'resolve_zedo_cfg',
     'rotate_poses', 'rotation_matrices', 'sample_train_times', 'scale_bones',
+    'seat_poses', 'hip_flexion', 'low_pose_mask',
     'score_result', 'state_dict_sha256', 'timestep_embedding', 'unit_rays',
     'zedo_lift', 'zedo_lift_sequence', 'zedo_loop'
 ]

@@ -19,6 +19,8 @@ mmzedo's ``RandomRotation3D`` / ``RandomBoneScale`` transforms:
   backwards further than :data:`KNEE_HYPEREXTENSION_LIMIT`.
 - :func:`tilt_poses`: pitch and roll of the whole body (leaning, bending,
   lying).
+- :func:`seat_poses`: both legs flexed at hips and knees (sitting,
+  crouching, squatting), within human joint limits.
 - :func:`augment_poses`: all of them, from one settings dict.
 """
 from functools import lru_cache
@@ -29,7 +31,7 @@ from torch import Tensor
 
 from mmzedo.utils.skeleton import FLIP_INDICES, PARENTS
 from .settings import merge_settings
-from .zedo import _AXES, _axis_quaternion, quaternion_to_matrix
+from .rotations import _AXES, _axis_quaternion, quaternion_to_matrix
 
 #: Joints whose parent bone (and everything below it) may turn under
 #: :func:`perturb_joint_angles`: hips' children (thighs, shins), neck and
@@ -43,6 +45,11 @@ BODY_PARTS = dict(
 #: The furthest a knee may bend backwards (degrees) after
 #: :func:`perturb_joint_angles`; poses past it keep their original angles.
 KNEE_HYPEREXTENSION_LIMIT = 10.
+#: The most a knee may bend (degrees) after :func:`seat_poses`.
+KNEE_FLEXION_LIMIT = 150.
+#: The most a hip may flex (degrees, thigh against the trunk's downward
+#: direction) after :func:`seat_poses`.
+HIP_FLEXION_LIMIT = 130.
 
 #: :func:`augment_poses`' settings and their defaults (flips and yaw
 #: rotations; every other step is off unless a config switches it on).
@@ -60,7 +67,10 @@ AUGMENT_DEFAULTS = dict(
     angle_std=10.,
     angle_clip=25.,
     tilt_prob=0.,
-    max_tilt=30.)
+    max_tilt=30.,
+    seat_prob=0.,
+    seat_hip=(30., 100.),
+    seat_knee=(0.7, 1.6))
 
 
 def _rand(shape, x: Tensor, generator: Optional[torch.Generator]) -> Tensor:
@@ -234,6 +244,73 @@ def knee_flexion(x: Tensor) -> Tensor:
     return torch.stack(out, -1)
 
 
+def hip_flexion(x: Tensor) -> Tensor:
+    """Hip flexion angles ``[B, 2]`` (right, left; degrees) of Human3.6M
+    poses: the angle between each thigh and the trunk's downward direction
+    (thorax to pelvis); about 0 standing, 90 sitting."""
+    down = torch.nn.functional.normalize(x[:, 0] - x[:, 8], dim=-1)
+    out = []
+    for hip, knee in ((1, 2), (4, 5)):
+        thigh = torch.nn.functional.normalize(x[:, knee] - x[:, hip], dim=-1)
+        out.append(torch.rad2deg(torch.arccos(
+            (thigh * down).sum(-1).clamp(-1, 1))))
+    return torch.stack(out, -1)
+
+
+def low_pose_mask(x: Tensor, angle: float = 60.) -> Tensor:
+    """``[B]`` bool: poses with both hips and both knees flexed by more than
+    ``angle`` degrees (sitting, crouching, squatting, kneeling)."""
+    return ((hip_flexion(x) > angle).all(-1)
+            & (knee_flexion(x) > angle).all(-1))
+
+
+def _rotate_about(v: Tensor, axis: Tensor, angle: Tensor) -> Tensor:
+    """Rodrigues: vectors ``v [B, 3]`` turned about unit ``axis [B, 3]`` by
+    ``angle [B]`` radians (right-handed)."""
+    c, s = torch.cos(angle)[:, None], torch.sin(angle)[:, None]
+    return (v * c + torch.cross(axis, v, dim=-1) * s +
+            axis * (axis * v).sum(-1, keepdim=True) * (1 - c))
+
+
+def seat_poses(x: Tensor,
+               prob: float = 0.2,
+               hip: Sequence[float] = (30., 100.),
+               knee: Sequence[float] = (0.7, 1.6),
+               jitter: float = 10.,
+               generator: Optional[torch.Generator] = None) -> Tensor:
+    """With probability ``prob`` per pose, flex both legs as in sitting,
+    crouching or squatting: each thigh (with its shin) swings forward about
+    the hip axis by an angle uniform in ``hip`` degrees (one per pose, plus
+    ``N(0, jitter)`` per leg), and each knee bends by that angle times a
+    factor uniform in ``knee`` (about 1: shins hang as on a chair; up to 2:
+    feet under the body, a squat). Bone lengths, the root, the trunk and
+    the arms are kept. A pose whose hips would flex past
+    :data:`HIP_FLEXION_LIMIT` or whose knees would bend past
+    :data:`KNEE_FLEXION_LIMIT` keeps its original legs."""
+    _check_joints(x, PARENTS, 'seat_poses')
+    b = len(x)
+    lateral = torch.nn.functional.normalize(x[:, 4] - x[:, 1], dim=-1)
+    base = hip[0] + (hip[1] - hip[0]) * _rand((b, ), x, generator)
+    factor = knee[0] + (knee[1] - knee[0]) * _rand((b, ), x, generator)
+    y = x.clone()
+    for h, k, a in ((1, 2, 3), (4, 5, 6)):
+        flex = torch.deg2rad(base + jitter * _randn((b, ), x, generator))
+        bend = torch.deg2rad(base * factor +
+                             jitter * _randn((b, ), x, generator))
+        # Turning about the left-pointing hip axis by a negative angle
+        # swings a hanging thigh forward; a positive one swings a shin back.
+        thigh = _rotate_about(x[:, k] - x[:, h], lateral, -flex)
+        shin = _rotate_about(_rotate_about(x[:, a] - x[:, k], lateral,
+                                           -flex), lateral, bend)
+        y[:, k] = x[:, h] + thigh
+        y[:, a] = y[:, k] + shin
+    ok = ((hip_flexion(y) <= HIP_FLEXION_LIMIT).all(-1)
+          & (knee_flexion(y) <= KNEE_FLEXION_LIMIT).all(-1)
+          & (knee_flexion(y) >= -KNEE_HYPEREXTENSION_LIMIT).all(-1))
+    take = ok & (_rand((b, ), x, generator) < prob)
+    return torch.where(take[:, None, None], y, x)
+
+
 def perturb_joint_angles(x: Tensor,
                          prob: float = 0.5,
                          std: float = 10.,
@@ -300,12 +377,16 @@ def augment_poses(x: Tensor,
                   **settings) -> Tensor:
     """Augment a batch of root-relative poses with :data:`AUGMENT_DEFAULTS`
     updated by ``settings`` (see :func:`resolve_augment_cfg`), in this
-    order: part mixing, joint-angle perturbation, flip, yaw rotation, bone
-    scaling, tilt. A probability or angle of 0 switches that step off."""
+    order: part mixing, seated legs, joint-angle perturbation, flip, yaw
+    rotation, bone scaling, tilt. A probability or angle of 0 switches
+    that step off."""
     s = resolve_augment_cfg(settings)
     if s['mix_prob'] > 0:
         x = mix_parts(x, s['mix_prob'], tuple(s['mix_parts']),
                       generator=generator)
+    if s['seat_prob'] > 0:
+        x = seat_poses(x, s['seat_prob'], tuple(s['seat_hip']),
+                       tuple(s['seat_knee']), generator=generator)
     if s['angle_prob'] > 0:
         x = perturb_joint_angles(x, s['angle_prob'], s['angle_std'],
                                  s['angle_clip'], generator=generator)

@@ -61,3 +61,28 @@ def ray_translation(pose: Tensor, rays: Tensor, weights: Tensor) -> Tensor:
     # solve_ex: no device synchronisation to check for singular systems
     # (called every loop step; rays of a real 2D pose are never parallel).
     return torch.linalg.solve_ex(lhs, rhs)[0][..., 0]
+
+
+def image_plane_translation(pose: Tensor, xy1: Tensor,
+                            weights: Tensor) -> Tensor:
+    """The official release's translation: least squares [N, 3] on the
+    image-plane residuals ``(P + T)_xy - (P + T)_z * xy`` of normalised
+    coordinates ``xy1 = [x, y, 1]``, weighted by confidence squared, with
+    ``T`` flipped when its depth comes out negative."""
+    w2 = (weights**2)[..., None]
+    # residual_k = P_k + T_k - (P_z + T_z) xy_k, k in {x, y}: linear in T
+    rows = []
+    rhs = []
+    for k in (0, 1):
+        a = torch.zeros(*xy1.shape[:2], 3, dtype=pose.dtype,
+                        device=pose.device)
+        a[..., k] = 1
+        a[..., 2] = -xy1[..., k]
+        rows.append(a)
+        rhs.append(-(pose[..., k] - pose[..., 2] * xy1[..., k]))
+    A = torch.cat(rows, 1)  # [N, 2J, 3]
+    b = torch.cat(rhs, 1)[..., None]  # [N, 2J, 1]
+    W = torch.cat([w2, w2], 1)
+    T = torch.linalg.solve_ex(A.transpose(1, 2) @ (W * A),
+                              A.transpose(1, 2) @ (W * b))[0][..., 0]
+    return torch.where(T[:, 2:3] < 0, -T, T)

@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from .settings import merge_settings
+from .inputs import as_float_tensor, check_2d_in_image
 from .zedo import zedo_lift
 
 #: Candidate focal lengths: ``focal_num`` values from ``focal_min`` to
@@ -88,6 +89,10 @@ def estimate_focal(prior,
             size <= 0).any():
         raise ValueError(f'image_size must be positive [B={b}, 2] (width, '
                          f'height in pixels), got {list(size.shape)}.')
+    kp, sc = as_float_tensor(keypoints, 'keypoints'), as_float_tensor(
+        scores, 'scores')
+    if kp.dim() == 3 and sc.shape == kp.shape[:2]:  # else zedo_lift names it
+        check_2d_in_image(kp, sc, size)
     groups = (torch.arange(b) if groups is None else torch.as_tensor(
         groups, dtype=torch.long).reshape(b))
     c = size / 2

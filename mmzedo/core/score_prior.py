@@ -88,6 +88,53 @@ def check_prior_data(data: Optional[dict], config: str) -> dict:
     return dict(licence=data['licence'], sources=list(data['sources']))
 
 
+def read_torch_file(path: str, what: str = 'checkpoint'):
+    """``torch.load(path, weights_only=True)`` on the CPU, with an error
+    that names the file where it is missing or not a readable torch file
+    (truncated, text, an ``.npz``, random bytes, unsafe pickles)."""
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'{what} {path} does not exist.') from None
+    except IsADirectoryError:
+        raise ValueError(f'{what} {path} is a directory, not a '
+                         'file.') from None
+    except Exception as e:  # truncated, text, random bytes, pickles
+        first = (str(e).strip().splitlines() or ['empty file?'])[0]
+        raise ValueError(f'{what} {path} is not a readable torch file '
+                         f'({type(e).__name__}: {first[:200]}).') from None
+
+
+def load_prior_weights(prior: nn.Module, state: dict, where: str) -> None:
+    """Load ``state`` (``'prior.'``-prefixed keys or bare ones) into
+    ``prior``, raising a ValueError naming ``where`` where the weights are
+    not finite or do not fit the architecture that the prior's config
+    describes (missing, unexpected or differently shaped tensors)."""
+    state = {k[len('prior.'):] if k.startswith('prior.') else k: v
+             for k, v in state.items()}
+    bad = [k for k, v in state.items()
+           if not isinstance(v, Tensor)
+           or (v.is_floating_point() and not torch.isfinite(v).all())]
+    if bad:
+        raise ValueError(f'{where}: weights {bad[:3]} are not finite '
+                         'tensors (NaN or inf: a diverged training?).')
+    own = prior.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shapes = [f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}'
+              for k, v in own.items()
+              if k in state and state[k].shape != v.shape]
+    if missing or unexpected or shapes:
+        net = getattr(prior, 'score_net', None)
+        raise ValueError(
+            f'{where}: the prior\'s description (prior_cfg, '
+            f'{type(net).__name__ if net is not None else "?"}) and its '
+            f'weights differ: missing {missing[:3]}, unexpected '
+            f'{unexpected[:3]}, shapes (file vs config) {shapes[:3]}. Use '
+            'the config the weights were trained with.')
+    prior.load_state_dict(state)
+
+
 def published_prior(state: dict, prior_cfg: dict, config: str,
                     iteration: int, data: Optional[dict] = None) -> dict:
     """What a published prior file holds (``torch.save`` it; see
@@ -110,6 +157,9 @@ def published_prior(state: dict, prior_cfg: dict, config: str,
         raise KeyError('A published prior needs "prior.*" weights, got '
                        f'{sorted(state)[:3]}.')
     data = check_prior_data(data, config)
+    cfg = dict(prior_cfg)
+    load_prior_weights(ScorePrior(build_score_net(dict(cfg.pop('score_net'))),
+                                  **cfg), state, config)
     meta = dict(
         format=PRIOR_FORMAT,
         units='m',
@@ -243,17 +293,7 @@ class ScorePrior(nn.Module):
         joint layout and units must be the 17-joint Human3.6M layout in
         metres, and its weights must match the stored checksum. Every
         problem raises an error that names the file."""
-        try:
-            ckpt = torch.load(path, map_location=map_location,
-                              weights_only=True)
-        except FileNotFoundError:
-            raise FileNotFoundError(f'Prior checkpoint {path} does not '
-                                    'exist.') from None
-        except Exception as e:  # truncated, text, random bytes, pickles
-            what = (str(e).strip().splitlines() or ['empty file?'])[0]
-            raise ValueError(f'Prior checkpoint {path} is not a readable '
-                             f'torch file ({type(e).__name__}: '
-                             f'{what[:200]}).') from None
+        ckpt = read_torch_file(path, 'Prior checkpoint')
         if not isinstance(ckpt, dict) or 'prior_cfg' not in ckpt:
             raise KeyError(f'{path} is not a published mmzedo prior (no '
                            '"prior_cfg"); publish it with '
@@ -271,16 +311,12 @@ class ScorePrior(nn.Module):
                                  'Human3.6M-17.')
         cfg = dict(ckpt['prior_cfg'])
         prior = cls(build_score_net(cfg.pop('score_net')), **cfg)
-        # Published keys are PosePrior's ('prior.score_net...').
-        state = {
-            k[len('prior.'):] if k.startswith('prior.') else k: v
-            for k, v in ckpt['state_dict'].items()
-        }
         sha = meta.get('sha256')
         if sha is not None and sha != state_dict_sha256(ckpt['state_dict']):
             raise ValueError(f'{path}: the weights do not match the '
                              'checksum recorded when the prior was '
                              'published (the file is corrupt).')
-        prior.load_state_dict(state)
+        # Published keys are PosePrior's ('prior.score_net...').
+        load_prior_weights(prior, ckpt['state_dict'], path)
         prior.meta = meta
-        return prior.eval()
+        return prior.to(map_location).eval()

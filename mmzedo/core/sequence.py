@@ -22,8 +22,9 @@ from typing import Callable, Dict, Optional
 import torch
 from torch import Tensor
 
-from .zedo import (ZEDO_DEFAULTS, ZeDOInputError, check_zedo_inputs,
-                   resolve_zedo_cfg, score_result, zedo_lift, zedo_loop)
+from .inputs import ZeDOInputError, _weighted_spread, check_zedo_inputs
+from .zedo import score_result, zedo_lift, zedo_loop
+from .zedo_settings import ZEDO_DEFAULTS, resolve_zedo_cfg
 
 #: Later frames of a track: the lifter's loop (:data:`ZEDO_DEFAULTS`, its
 #: over-relaxed ray projection and step rule) cut to 35 steps of
@@ -38,8 +39,19 @@ from .zedo import (ZEDO_DEFAULTS, ZeDOInputError, check_zedo_inputs,
 #: mm above it with GT 2D). Later frames get no polish (zedo_lift's last
 #: stage): after a warm start it made MPJPE worse (61.4 vs 59.5 mm with GT
 #: 2D).
+#:
+#: A track whose identity switches (the tracker swaps two people) or whose
+#: person moves abruptly is restarted: a frame is lifted in full
+#: (:func:`zedo_lift`, the track's first-frame settings) where its 2D moved
+#: more than ``restart_jump`` times the previous frame's 2D spread (mean
+#: over the joints confident in both frames; None: never). On the open
+#: benchmark's 10 fps test runs the jump stays below 0.46 with GT 2D (99th
+#: percentile 0.40) and a switch to another person gives 1.0 (median); the
+#: warm start's reprojection error does not tell a switch apart (it fits
+#: the other person's 2D as closely):
+#: tools/analysis/identity_switch_benchmark.py, docs/bad_input.md.
 WARM_START = dict(steps=35, warmup=0, t_max=0.07, loop_time=0.35,
-                  polish_steps=0, anchor_weight=0.15)
+                  polish_steps=0, anchor_weight=0.15, restart_jump=0.5)
 WARM_START_DEFAULTS = dict(ZEDO_DEFAULTS, **WARM_START)
 
 
@@ -52,6 +64,20 @@ def rotation_onto(source: Tensor, target: Tensor) -> Tensor:
     d = torch.linalg.det(Vh.transpose(1, 2) @ U.transpose(1, 2))
     D = torch.diag_embed(torch.stack([torch.ones_like(d)] * 2 + [d], -1))
     return Vh.transpose(1, 2) @ D @ U.transpose(1, 2)
+
+
+def two_d_jump(previous: Tensor, current: Tensor, prev_scores: Tensor,
+               scores: Tensor) -> Tensor:
+    """How far each 2D pose moved between two frames [N]: the mean
+    displacement of the joints confident in both frames over the previous
+    frame's confidence-weighted RMS spread (inf where no joint is confident
+    in both)."""
+    both = ((prev_scores > 0) & (scores > 0)).to(previous.dtype)
+    moved = (current - previous).norm(dim=-1)
+    mean = (both * moved).sum(1) / both.sum(1).clamp(min=1)
+    jump = mean / _weighted_spread(previous, prev_scores).clamp(min=1e-6)
+    return torch.where(both.sum(1) > 0, jump,
+                       torch.full_like(jump, float('inf')))
 
 
 def warm_start_pose(previous: Tensor, anchor: Tensor,
@@ -93,9 +119,11 @@ def zedo_lift_sequence(prior,
 
     Returns:
         dict: ``pose`` [N, L, J, 3] (root-relative), ``translation``
-        [N, L, 3], and ``energy``, ``reprojection_error``, ``score_norm``,
-        ``valid``, ``reprojection_rel``, ``bone_ratio``, ``depth``
-        [N, L] (see :func:`score_result`).
+        [N, L, 3], ``restarted`` [N, L] (frames lifted in full again after
+        a suspected identity switch, see :data:`WARM_START`), and
+        ``energy``, ``reprojection_error``, ``score_norm``, ``valid``,
+        ``reprojection_rel``, ``bone_ratio``, ``depth`` [N, L] (see
+        :func:`score_result`).
     """
     shared = {k: v for k, v in (cfg or {}).items() if k not in WARM_START}
     warm = resolve_zedo_cfg(dict(shared, **(warm_cfg or {})),
@@ -105,6 +133,13 @@ def zedo_lift_sequence(prior,
             and 0 <= anchor_weight < 1):
         raise ZeDOInputError(f'Warm-start setting anchor_weight='
                              f'{anchor_weight!r}: must be in [0, 1).')
+    jump_limit = warm.pop('restart_jump')
+    if jump_limit is not None and not (isinstance(jump_limit, (int, float))
+                                       and not isinstance(jump_limit, bool)
+                                       and jump_limit > 0):
+        raise ZeDOInputError(f'Warm-start setting restart_jump='
+                             f'{jump_limit!r}: must be a number > 0, or '
+                             'None (never restart).')
     device = next(prior.parameters()).device
     keypoints, scores, f, c, anchors = (
         torch.as_tensor(v, dtype=torch.float32).to(device)
@@ -132,10 +167,24 @@ def zedo_lift_sequence(prior,
     anchor = anchor[first['choice']]  # the anchor each track started from
     if progress is not None:
         progress(0)
+    restarted = torch.zeros(n, length, dtype=torch.bool, device=device)
     for i in range(1, length):
+        kp, sc = keypoints[:, i], scores[:, i]
         start = warm_start_pose(poses[-1], anchor, anchor_weight)
-        pose, T = zedo_loop(prior, start, Ts[-1], keypoints[:, i],
-                            scores[:, i], f, c, warm)
+        pose, T = zedo_loop(prior, start, Ts[-1], kp, sc, f, c, warm)
+        redo = torch.zeros(n, dtype=torch.bool, device=device)
+        if jump_limit is not None:
+            redo = two_d_jump(keypoints[:, i - 1], kp, scores[:, i - 1],
+                              sc) > jump_limit
+        if redo.any():  # a full lift, as a track's first frame
+            k = redo.nonzero().flatten()
+            new = zedo_lift(prior, kp[k], sc[k], f[k], c[k], anchors,
+                            **(cfg or {}))
+            pose, T = pose.clone(), T.clone()
+            pose[k], T[k] = new['pose'], new['translation']
+            anchor = anchor.clone()
+            anchor[k] = (anchors - anchors[:, root:root + 1])[new['choice']]
+            restarted[:, i] = redo
         poses.append(pose)
         Ts.append(T)
         if progress is not None:
@@ -147,7 +196,7 @@ def zedo_lift_sequence(prior,
     scored = score_result(prior, pose.flatten(0, 1), T.flatten(0, 1),
                           keypoints.flatten(0, 1), scores.flatten(0, 1),
                           rep(f), rep(c), warm)
-    out = dict(pose=pose, translation=T,
+    out = dict(pose=pose, translation=T, restarted=restarted,
                **{k: v.reshape(n, length) for k, v in scored.items()})
     if not torch.isfinite(out['pose']).all():
         raise FloatingPointError('ZeDO produced NaN/inf on a sequence; '

@@ -215,6 +215,42 @@ def test_sequence_settings_reach_every_frame(open_benchmark, shipped_prior):
     torch.testing.assert_close(out['pose'], default['pose'])
 
 
+def test_identity_switches_restart_the_track(open_benchmark, shipped_prior):
+    """A tracker that swaps two people mid-run: the switch frame is lifted
+    in full again (not warm-started from the other person's pose), which
+    lowers the error after it; clean runs are not restarted."""
+    import sys
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
+    from identity_switch_benchmark import NO_RESTART, switch_tracks
+    from in_the_wild_benchmark import test_sequences
+
+    from mmzedo.core import ZeDOInputError
+    from mmzedo.core.anchors import load_anchors
+    from mmzedo.core.sequence import zedo_lift_sequence
+    root, _ = open_benchmark
+    kp, conf, f, c, gt = test_sequences('h36m-like', False, 8, 24, root)
+    skp, sconf, sgt, keep = switch_tracks(kp, conf, f, gt, 4)
+    assert len(keep) >= 12
+    anchors = load_anchors(anchor_file(1))['anchors']
+    with torch.no_grad():
+        clean = zedo_lift_sequence(shipped_prior, kp, conf, f, c, anchors)
+        on = zedo_lift_sequence(shipped_prior, skp, sconf, f[keep],
+                                c[keep], anchors)
+        off = zedo_lift_sequence(shipped_prior, skp, sconf, f[keep],
+                                 c[keep], anchors, warm_cfg=NO_RESTART)
+    assert not clean['restarted'].any()
+    restarted = on['restarted'].numpy()
+    assert restarted[:, 4].mean() >= 0.8  # the switch frame
+    assert restarted[:, 5:].sum() + restarted[:, :4].sum() <= 1
+    assert not off['restarted'].any()
+    mpjpe = (lambda p: 1000 * np.linalg.norm(  # noqa: E731
+        p[:, 4:] - sgt[:, 4:], axis=-1).mean())
+    assert mpjpe(on['pose'].numpy()) < mpjpe(off['pose'].numpy()) - 2
+    with pytest.raises(ZeDOInputError, match='restart_jump'):
+        zedo_lift_sequence(shipped_prior, kp[:1, :2], conf[:1, :2], f[:1],
+                           c[:1], anchors, warm_cfg=dict(restart_jump=0))
+
+
 def test_sequence_offsets_stay_apart_from_the_reported_runs(open_benchmark):
     import sys
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))

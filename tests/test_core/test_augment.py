@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from mmzedo.core import (BODY_PARTS, augment_poses, body_frame, flip_poses,
-                         knee_flexion, mix_parts, perturb_joint_angles,
-                         resolve_augment_cfg, rotate_poses, scale_bones,
-                         tilt_poses)
+                         hip_flexion, knee_flexion, low_pose_mask, mix_parts,
+                         perturb_joint_angles, resolve_augment_cfg,
+                         rotate_poses, scale_bones, seat_poses, tilt_poses)
 from mmzedo.utils import FLIP_INDICES, LEFT_RIGHT_BONES, bone_lengths
 from ..conftest import MOCAP_DIR
 
@@ -229,10 +229,52 @@ def test_tilt_pitches_and_rolls_the_whole_body(all_poses):
     torch.testing.assert_close(tilt_poses(x, prob=0.), x)
 
 
+def _thigh_forward(p):
+    """How far each thigh points forwards ``[N, 2]`` (cosine; forwards is
+    left x up, the side to which real knees bend)."""
+    up = torch.nn.functional.normalize(p[:, 8] - p[:, 0], dim=-1)
+    left = torch.nn.functional.normalize(p[:, 4] - p[:, 1], dim=-1)
+    fwd = torch.cross(left, up, dim=-1)
+    thighs = [torch.nn.functional.normalize(p[:, k] - p[:, h], dim=-1)
+              for h, k in ((1, 2), (4, 5))]
+    return torch.stack([(t * fwd).sum(-1) for t in thighs], -1)
+
+
+def test_seated_legs_stay_human_and_look_like_real_sitting(all_poses):
+    from mmzedo.core.augment import HIP_FLEXION_LIMIT, KNEE_FLEXION_LIMIT
+    g = torch.Generator().manual_seed(0)
+    x = all_poses
+    out = seat_poses(x, prob=1.0, generator=g)
+    _assert_valid_human(out, x)
+    # Only the knees and ankles move; the trunk, arms and hips stay.
+    moved = ((out - x).abs().amax(-1) > 1e-6).any(0).nonzero().ravel()
+    assert set(moved.tolist()) == {2, 3, 5, 6}
+    changed = (out - x).abs().flatten(1).amax(1) > 1e-6
+    assert changed.float().mean() > 0.6  # few fall back at the limits
+    # Changed legs stay within the limits (some real poses are past them:
+    # high kicks; those keep their legs).
+    assert (hip_flexion(out[changed]) <= HIP_FLEXION_LIMIT + 1e-3).all()
+    assert (knee_flexion(out[changed]) <= KNEE_FLEXION_LIMIT + 1e-3).all()
+    # The real mocap has few sitting or crouching poses; the lever makes
+    # many, and their thighs point forwards as in the real ones.
+    low_in, low_out = low_pose_mask(x), low_pose_mask(out)
+    assert low_in.float().mean() < 0.05 and low_out.float().mean() > 0.3
+    real = _thigh_forward(x[low_in]).mean()
+    made = _thigh_forward(out[low_out & ~low_in]).mean()
+    assert real > 0.6 and made > 0.6
+    # Hips flex by about the sampled angle (30-100 degrees, mean 65).
+    gain = (hip_flexion(out) - hip_flexion(x))[changed].mean()
+    assert 40. < gain < 80.
+    torch.testing.assert_close(seat_poses(x, prob=0.), x)
+    half = seat_poses(x, prob=0.5, generator=g)
+    share = ((half - x).abs().flatten(1).amax(1) > 1e-6).float().mean()
+    assert 0.3 < share < 0.55
+
+
 def test_augment_poses_with_every_lever(all_poses):
     g = torch.Generator().manual_seed(0)
     # (no flip: it swaps left and right bones, tested above)
     out = augment_poses(all_poses, generator=g, flip_prob=0., mix_prob=0.5,
-                        angle_prob=0.5, tilt_prob=0.3)
+                        angle_prob=0.5, tilt_prob=0.3, seat_prob=0.2)
     _assert_valid_human(out, all_poses, atol=1e-4, own_knees=False)
     assert not torch.allclose(out, all_poses)

@@ -17,10 +17,13 @@ def test_outputs_match_the_reference(outputs):
     ref = np.load(REFERENCE)
     assert sorted(outputs) == sorted(ref.files)
     for name in ref.files:
-        # Float rounding only: 1 micrometre on poses, 1e-4 relative on
-        # energies and focal lengths.
+        # Float rounding only: 0.1 mm on poses, 1e-4 relative on energies
+        # and focal lengths. CPUs round float32 differently (AVX2 and
+        # AVX-512 kernels sum in other orders), and over the paper budget's
+        # 1,500 steps that reaches 0.08 mm; the presets differ from the
+        # default by over 1 mm (the test below).
         np.testing.assert_allclose(outputs[name], ref[name], rtol=1e-4,
-                                   atol=1e-6, err_msg=name)
+                                   atol=1e-4, err_msg=name)
 
 
 def test_the_reference_tells_presets_apart(outputs):

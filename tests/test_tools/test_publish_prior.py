@@ -134,3 +134,74 @@ def test_publish_never_overwrites_its_input(published):
     with pytest.raises(ValueError, match='overwrite'):
         publish(CONFIG, str(raw), str(raw))
     assert raw.read_bytes() == before
+
+
+@pytest.mark.parametrize('kind, match', [
+    ('truncated', 'not a readable torch file'),
+    ('text', 'not a readable torch file'),
+    ('anchors', 'not a readable torch file'),
+    ('list', 'holds a list, not a checkpoint'),
+    ('no prior weights', 'has no "prior.\\*" weights'),
+])
+def test_publish_names_a_checkpoint_it_cannot_read(published, tmp_path,
+                                                   kind, match):
+    _, raw, _ = published
+    bad = tmp_path / 'bad.pth'
+    if kind == 'truncated':
+        bad.write_bytes(raw.read_bytes()[:5000])
+    elif kind == 'text':
+        bad.write_text('iteration 5\n')
+    elif kind == 'anchors':
+        bad.write_bytes(open(osp.join(REPO_ROOT, 'checkpoints',
+                                      'anchors_open-cmu_S1.npz'),
+                             'rb').read())
+    elif kind == 'list':
+        torch.save([torch.zeros(3)], bad)
+    else:
+        torch.save(dict(state_dict={'net.w': torch.zeros(3)}), bad)
+    out = tmp_path / 'prior.pth'
+    with pytest.raises((ValueError, KeyError), match=match) as e:
+        publish(CONFIG, str(bad), str(out))
+    assert str(bad) in str(e.value)
+    assert not out.exists()
+
+
+def test_publish_takes_a_bare_state_dict_and_checks_the_weights(
+        published, tmp_path):
+    """A bare state dict publishes like mmengine's checkpoint; weights of
+    another architecture, or NaN weights, are refused before writing."""
+    model, raw, first = published
+    bare = tmp_path / 'bare.pth'
+    torch.save(model.state_dict(), bare)
+    out = tmp_path / 'prior.pth'
+    publish(CONFIG, str(bare), str(out))
+    assert (torch.load(out, weights_only=True)['meta']['sha256'] ==
+            torch.load(first, weights_only=True)['meta']['sha256'])
+    wide = osp.join(REPO_ROOT, 'configs', 'prior',
+                    'prior_mlp-1024x2_subvp-t01-cos_1xb1024-45k_open-cmu.py')
+    with pytest.raises(ValueError, match='description .* and its weights '
+                       'differ: .*shapes') as e:
+        publish(wide, str(raw), str(tmp_path / 'wide.pth'))
+    assert 'prior_mlp-1024x2' in str(e.value)
+    assert not (tmp_path / 'wide.pth').exists()
+    state = model.state_dict()
+    key = next(k for k, v in state.items() if v.is_floating_point())
+    state[key] = state[key].clone().fill_(float('nan'))
+    nan = tmp_path / 'nan.pth'
+    torch.save(dict(state_dict=state), nan)
+    with pytest.raises(ValueError, match='not finite'):
+        publish(CONFIG, str(nan), str(tmp_path / 'nan_prior.pth'))
+    assert not (tmp_path / 'nan_prior.pth').exists()
+
+
+def test_a_prior_whose_description_and_weights_differ(published, tmp_path):
+    """A published file whose prior_cfg does not describe its weights is
+    named as such at load time (not a deep load_state_dict error)."""
+    _, _, out = published
+    ckpt = torch.load(out, weights_only=True)
+    ckpt['prior_cfg']['score_net']['hidden_dim'] = 256
+    bad = tmp_path / 'edited.pth'
+    torch.save(ckpt, bad)
+    with pytest.raises(ValueError, match='edited.pth: the prior\'s '
+                       'description .* and its weights differ'):
+        ScorePrior.from_checkpoint(str(bad))

@@ -85,6 +85,69 @@ def test_train_names_what_is_wrong(exported, tmp_path):
         train(str(tmp_path), str(tmp_path), 'cpu', max_iters=1)
 
 
+def _settings_case(exported, tmp_path, change=None, poses=None):
+    with open(exported / 'settings.json') as f:
+        s = json.load(f)
+    s.update(change or {})
+    with open(tmp_path / 'settings.json', 'w') as f:
+        json.dump(s, f)
+    p = np.load(exported / 'poses.npy')[:600]
+    np.save(tmp_path / 'poses.npy', p if poses is None else poses(p))
+
+
+@pytest.mark.parametrize('change, match', [
+    (dict(batch_size=0), 'batch_size must be an integer >= 1, got 0'),
+    (dict(batch_size=2.5), 'batch_size must be an integer'),
+    (dict(ema_momentum=1.5), r'ema_momentum must lie in \(0, 1\)'),
+    (dict(ema_momentum=0), r'ema_momentum must lie in \(0, 1\)'),
+    (dict(max_iters=0), 'max_iters must be an integer >= 1'),
+    (dict(optimizer=dict(lr=-1)), 'learning rate lr > 0'),
+    (dict(clip_grad_max_norm='big'), 'clip_grad_max_norm'),
+    (dict(param_scheduler=[dict(type='MultiStepLR', by_epoch=False,
+                                end=10)]), 'MultiStepLR .* not reproduced'),
+    (dict(param_scheduler=[dict(type='LinearLR', end=10)]),
+     'by_epoch=True'),
+    (dict(augment=dict(flip_probability=.5)), 'flip_probability'),
+])
+def test_train_checks_its_settings_before_work(exported, tmp_path, change,
+                                               match):
+    _settings_case(exported, tmp_path, change)
+    with pytest.raises(ValueError, match=match) as e:
+        train(str(tmp_path), str(tmp_path / 'out'), 'cpu', max_iters=1)
+    assert 'settings.json' in str(e.value)
+    assert not (tmp_path / 'out').exists()  # nothing started
+
+
+@pytest.mark.parametrize('poses, match', [
+    (lambda p: p * 1000, 'look like millimetres'),
+    (lambda p: p * 0, 'collapsed'),
+    (lambda p: np.repeat(p[:1], len(p), 0), 'every pose is the same'),
+    (lambda p: p.astype(str), 'numeric array'),
+    (lambda p: np.array([object()] * 600), 'not a readable .npy file'),
+])
+def test_train_checks_its_poses_before_work(exported, tmp_path, poses,
+                                            match):
+    _settings_case(exported, tmp_path, poses=poses)
+    with pytest.raises(ValueError, match=match) as e:
+        train(str(tmp_path), str(tmp_path / 'out'), 'cpu', max_iters=1)
+    assert 'poses.npy' in str(e.value)
+    assert not (tmp_path / 'out').exists()
+
+
+def test_train_reads_float64_poses_and_refuses_broken_json(exported,
+                                                           tmp_path):
+    _settings_case(exported, tmp_path, dict(batch_size=64),
+                   poses=lambda p: p.astype(np.float64))
+    out = train(str(tmp_path), str(tmp_path / 'out'), 'cpu', max_iters=2)
+    assert ScorePrior.from_checkpoint(out) is not None
+    (tmp_path / 'settings.json').write_text('{"batch_size": 64,')
+    with pytest.raises(ValueError, match='settings.json is not valid JSON'):
+        train(str(tmp_path), str(tmp_path / 'out2'), 'cpu', max_iters=1)
+    from train_prior_plain import main
+    with pytest.raises(SystemExit, match='--log-every must be an integer'):
+        main(['train', str(tmp_path), '--log-every', '0'])
+
+
 def test_lr_follows_mmengine_schedulers():
     from mmengine.optim import CosineAnnealingLR, LinearLR
     base_lr, end = 1e-3, 60

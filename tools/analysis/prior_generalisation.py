@@ -52,6 +52,10 @@ RECIPES = {
     'mix': dict(augment=dict(mix_prob=0.5)),
     'angles': dict(augment=dict(angle_prob=0.5)),
     'tilt': dict(augment=dict(tilt_prob=0.3, max_tilt=30.)),
+    # Both legs flexed at hips and knees (sitting, crouching, squatting).
+    'seat': dict(augment=dict(seat_prob=0.2)),
+    'mix+angles+seat': dict(
+        augment=dict(mix_prob=0.5, angle_prob=0.5, seat_prob=0.2)),
     'bones': dict(augment=dict(bone_scale_prob=0.5)),
     'mix+angles': dict(augment=dict(mix_prob=0.5, angle_prob=0.5)),
     'mix+angles+bones': dict(
@@ -64,12 +68,15 @@ RECIPES = {
     'native+mix+angles': dict(data='native',
                               augment=dict(mix_prob=0.5, angle_prob=0.5)),
 }
-#: (column, benchmark, rig, detector-like 2D, samples).
+#: (column, benchmark, rig, detector-like 2D, samples, sitting and
+#: crouching poses only).
 SETTINGS = (
-    ('CMU -> Bandai, GT 2D', 'bandai', 'h36m-like', False, 2048),
-    ('CMU -> Bandai, det. 2D', 'bandai', 'h36m-like', True, 2048),
-    ('same source, GT 2D', 'cmu', 'h36m-like', False, 256),
-    ('same source, det. 2D', 'cmu', 'h36m-like', True, 256),
+    ('CMU -> Bandai, GT 2D', 'bandai', 'h36m-like', False, 2048, False),
+    ('CMU -> Bandai, det. 2D', 'bandai', 'h36m-like', True, 2048, False),
+    ('same source, GT 2D', 'cmu', 'h36m-like', False, 256, False),
+    ('same source, det. 2D', 'cmu', 'h36m-like', True, 256, False),
+    ('same source, sitting/crouching, GT 2D', 'cmu', 'h36m-like', False, 256,
+     True),
 )
 #: Bandai's test actions in groups (the action categories in imgname).
 ACTION_GROUPS = {
@@ -151,9 +158,10 @@ def score(prior_file: str, anchor_file: str, roots: dict,
     out = dict(prior=osp.relpath(prior_file, REPO),
                anchors=osp.relpath(anchor_file, REPO), settings={},
                actions={})
-    for column, bench, rig, det, num in settings:
+    for column, bench, rig, det, num, low in settings:
         data = load_test_split(rig, det, num, roots[bench], name=bench,
-                               fps=BENCHMARKS[bench][1], actions=True)
+                               fps=BENCHMARKS[bench][1], actions=True,
+                               low_poses=low)
         pred, _ = lift_poses(prior, anchors, data)
         gt = data[4]
         out['settings'][column] = errors(pred, gt) + (scale_ratio(pred, gt),)

@@ -93,17 +93,29 @@ def test_split_indices(n, num, offset=0):
 
 
 def load_test_split(rig, det, num, data_root, offset=0, name='cmu', fps=10,
-                    actions=False):
+                    actions=False, low_poses=False):
     """2D, confidences, intrinsics and root-relative 3D of ``num`` evenly
     spaced samples of a benchmark's test split (``<name>_test`` at
     ``fps``: the open benchmark by default; shifted by ``offset``); with
-    ``actions``, also each sample's action category (from ``imgname``)."""
+    ``actions``, also each sample's action category (from ``imgname``).
+    With ``low_poses``, the samples are drawn from the split's sitting,
+    crouching and squatting poses only (both hips and knees flexed past 60
+    degrees, :func:`mmzedo.core.low_pose_mask`), at most ``num``."""
     root = osp.join(data_root, rig)
     ann = np.load(osp.join(root, 'annotation_body3d', f'fps{fps}',
                            f'{name}_test.npz'))
     with open(osp.join(root, 'annotation_body3d', 'cameras.pkl'), 'rb') as f:
         cams = pickle.load(f)
-    idx = test_split_indices(len(ann['imgname']), num, offset)
+    if low_poses:
+        import torch
+
+        from mmzedo.core import low_pose_mask
+        pool = np.flatnonzero(low_pose_mask(torch.from_numpy(
+            ann['S'][..., :3].astype(np.float32))).numpy())
+        idx = pool[test_split_indices(len(pool), min(num, len(pool)),
+                                      offset)]
+    else:
+        idx = test_split_indices(len(ann['imgname']), num, offset)
     part = (np.load(osp.join(root, 'joint_2d_det_files', f'{name}_test.npy'))
             if det else ann['part'])[idx]
     f, c, acts = [], [], []

@@ -46,6 +46,8 @@ def parse_args(argv=None):
                    help='allow other parameters for camera ids already in '
                    'OUT_DIR/annotation_body3d/cameras.pkl (earlier '
                    'annotation files there would point at the new ones)')
+    p.add_argument('--up-axis', choices=('y', 'z'), default='y',
+                   help="the inputs' up axis (y: checked; z: turned to Y-up)")
     p.add_argument('--overwrite', action='store_true',
                    help='replace earlier output files of the same --name in '
                    'OUT_DIR')
@@ -81,8 +83,10 @@ def run(args):
         det_noise_scale=args.det_noise_scale,
         seed=args.seed,
         replace_cameras=args.replace_cameras,
-        overwrite=args.overwrite)
+        overwrite=args.overwrite,
+        up_axis=args.up_axis)
 
 
 if __name__ == '__main__':
-    main()
+    from mmzedo.utils.cli import run_cli
+    run_cli(main)

@@ -20,6 +20,7 @@ import contextlib
 import json
 import os.path as osp
 import pickle
+import hashlib
 import re
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
@@ -223,6 +224,7 @@ def convert_mocap(inputs: Sequence[str],
                   seed: int = 0,
                   replace_cameras: bool = False,
                   overwrite: bool = False,
+                  up_axis: str = 'y',
                   verbose: bool = True) -> dict:
     """Convert motion-capture files into mmpose's Human3.6M format.
 
@@ -261,6 +263,8 @@ def convert_mocap(inputs: Sequence[str],
         overwrite: Allow replacing existing annotation, detection and
             ``meta.json`` files of the same ``name`` (``cameras.pkl`` is
             merged, see ``replace_cameras``).
+        up_axis: The axis that points up in the inputs' world frame:
+            ``'y'`` (checked) or ``'z'`` (turned to Y-up first).
 
     Outputs never replace an input, and are written atomically (all of
     them are complete before any is renamed into place).
@@ -295,9 +299,17 @@ def convert_mocap(inputs: Sequence[str],
     records = {split: defaultdict(list) for split in splits}
     subjects, n_dropped, n_total, out_fps = {}, 0, 0, set()
     action_counter = defaultdict(int)
+    seen = {}  # content digest -> the input that had it
     for path in inputs:
-        data = load_mocap(path)
+        data = load_mocap(path, up_axis)
         src = data['source']
+        key = hashlib.sha256(data['joints'].tobytes()).hexdigest()
+        if key in seen:
+            raise ValueError(
+                f'{path} holds the same motion as {seen[key]} (an input given '
+                'twice): every sample would be duplicated; pass each file '
+                'once.')
+        seen[key] = path
         step = 1 if fps is None else max(1, int(round(data['fps'] / fps)))
         out_fps.add(int(round(data['fps'] / step)))
         joints = data['joints'] @ Y_UP_TO_Z_UP.T

@@ -47,7 +47,36 @@ def check_world_joints(joints: np.ndarray, source: str = 'input') -> None:
             f'in metres (this looks like {guess}).')
 
 
-def load_mocap(path: str) -> Dict[str, np.ndarray]:
+#: Rotations of a file's world frame into the Y-up frame, by the axis that
+#: points up in the file (``up_axis`` of :func:`load_mocap`).
+TO_Y_UP = {
+    'y': np.eye(3),
+    'z': np.array([[1., 0., 0.], [0., 0., 1.], [0., -1., 0.]]),
+}
+
+
+def check_y_up(joints: np.ndarray, source: str = 'input') -> None:
+    """Raise a MocapFormatError naming ``source`` unless the world joints
+    ``[N, 17, 3]`` are Y-up: the head top above both ankles by 0.3 m or
+    more in at least half of the frames (people stand, walk or sit most of
+    the time; lying poses are a minority). Names the axis that is up where
+    another one fits."""
+    rise = joints[:, 10] - joints[:, [3, 6]].max(1)  # [N, 3]
+    share = [(rise[:, k] > 0.3).mean() for k in range(3)]
+    share += [(-rise[:, k] > 0.3).mean() for k in range(3)]
+    if share[1] >= 0.5:
+        return
+    best = int(np.argmax(share))
+    axis = ('+' if best < 3 else '-') + 'xyz'[best % 3]
+    hint = (" (Z-up motion capture: convert it with up_axis='z', "
+            "--up-axis z)" if axis == '+z' else '')
+    raise MocapFormatError(
+        f'{source}: joints must be Y-up (world metres), but the head is '
+        f'above the ankles along +y in only {share[1]:.0%} of the frames; '
+        f'the up axis looks like {axis} ({share[best]:.0%}){hint}.')
+
+
+def load_mocap(path: str, up_axis: str = 'y') -> Dict[str, np.ndarray]:
     """Load and check a motion-capture ``.npz`` file.
 
     The file holds ``joints`` float [N, 17, 3] (world metres, Y up) and
@@ -74,8 +103,13 @@ def load_mocap(path: str) -> Dict[str, np.ndarray]:
     if missing:
         raise MocapFormatError(f'{path}: missing arrays {missing}; found '
                                f'{sorted(data.keys())}.')
+    if up_axis not in TO_Y_UP:
+        raise ValueError(f'up_axis must be one of {sorted(TO_Y_UP)}, got '
+                         f'{up_axis!r}.')
     joints = data['joints'].astype(np.float64)
     check_world_joints(joints, path)
+    joints = joints @ TO_Y_UP[up_axis].T
+    check_y_up(joints, path)
     seq_lengths = np.asarray(data['seq_lengths']).astype(np.int64).reshape(-1)
     if (seq_lengths <= 0).any() or seq_lengths.sum() != len(joints):
         raise MocapFormatError(

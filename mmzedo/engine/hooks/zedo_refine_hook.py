@@ -10,9 +10,9 @@ from mmpose.registry import HOOKS
 
 from mmzedo.core.camera_geometry import ray_translation, unit_rays
 from mmzedo.core.score_prior import ScorePrior
-from mmzedo.core.zedo import (REFINE_DEFAULTS, ZeDOInputError,
-                              check_zedo_inputs, initial_pose_optimiser,
-                              resolve_zedo_cfg, zedo_loop)
+from mmzedo.core.inputs import ZeDOInputError, check_zedo_inputs
+from mmzedo.core.zedo import initial_pose_optimiser, zedo_loop
+from mmzedo.core.zedo_settings import REFINE_DEFAULTS, resolve_zedo_cfg
 from mmzedo.models.pose_estimators.zedo_lifter import zedo_inputs
 
 

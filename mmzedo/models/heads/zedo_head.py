@@ -12,8 +12,9 @@ from mmpose.registry import MODELS
 
 from mmzedo.core.anchors import load_anchors
 from mmzedo.core.score_prior import ScorePrior
-from mmzedo.core.zedo import (ZeDOInputError, check_in_image,
-                              resolve_zedo_cfg, zedo_lift)
+from mmzedo.core.inputs import ZeDOInputError, check_in_image
+from mmzedo.core.zedo import zedo_lift
+from mmzedo.core.zedo_settings import resolve_zedo_cfg
 
 
 def target_frame(info: Mapping, num_frames: int,
@@ -235,6 +236,13 @@ class ZeDOHead(BaseHead):
                         f'Sample {i} (id {d.metainfo.get("id")}): '
                         f'target_root must be 3 finite numbers (metres), '
                         f'got {root.tolist()}.')
+                if np.linalg.norm(root) > 100:  # metres: a person in view
+                    raise ZeDOInputError(
+                        f'Sample {i} (id {d.metainfo.get("id")}): '
+                        f'target_root {root.ravel().tolist()} is '
+                        f'{np.linalg.norm(root):.0f} from the camera; in '
+                        'metres that is no person in view (millimetres? '
+                        'target_root must be in metres).')
                 root = root.reshape(1, 3)
             roots.append(root)
         out = self.lift(data_samples)
