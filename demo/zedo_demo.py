@@ -22,8 +22,7 @@ sys.path.insert(0, REPO)
 
 DEFAULT_CFG = osp.join(REPO, 'configs', 'zedo',
                        'zedo_S1_gt2d_open-cmu-h36m-like.py')
-DEFAULT_PRIOR = osp.join(REPO, 'checkpoints',
-                         'prior_mlp-512x2_subvp-t01_open-cmu.pth')
+from mmzedo.utils.shipped import SHIPPED_PRIOR as DEFAULT_PRIOR  # noqa: E402
 
 
 def parse_args(argv=None):

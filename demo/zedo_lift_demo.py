@@ -32,9 +32,8 @@ import sys
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
 
-DEFAULT_PRIOR = osp.join(REPO, 'checkpoints',
-                         'prior_mlp-512x2_subvp-t01_open-cmu.pth')
-ANCHOR_FILES = osp.join(REPO, 'checkpoints', 'anchors_open-cmu_S{}.npz')
+from mmzedo.utils.shipped import ANCHOR_FILES  # noqa: E402
+from mmzedo.utils.shipped import SHIPPED_PRIOR as DEFAULT_PRIOR  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -3,6 +3,8 @@ import os.path as osp
 
 import pytest
 
+from mmzedo.utils.shipped import ANCHOR_FILES, SHIPPED_PRIOR  # noqa: F401
+
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 MOCAP_DIR = osp.join(REPO_ROOT, 'data', 'mocap')
 
@@ -21,12 +23,8 @@ def open_benchmark(tmp_path_factory):
     return root, build_open_benchmark(root, mocap_dir=MOCAP_DIR)
 
 
-SHIPPED_PRIOR = osp.join(REPO_ROOT, 'checkpoints',
-                         'prior_mlp-512x2_subvp-t01_open-cmu.pth')
-
-
 def anchor_file(num):
-    return osp.join(REPO_ROOT, 'checkpoints', f'anchors_open-cmu_S{num}.npz')
+    return ANCHOR_FILES.format(num)
 
 
 @pytest.fixture(scope='session')

@@ -28,8 +28,7 @@ import torch
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
 
-PRIOR = osp.join(REPO, 'checkpoints',
-                 'prior_mlp-512x2_subvp-t01_open-cmu.pth')
+from mmzedo.utils.shipped import SHIPPED_PRIOR as PRIOR  # noqa: E402
 BASELINE_CKPT = osp.join(REPO, 'work_dirs', 'videopose3d_tcn-1frm_open-cmu',
                          'epoch_12.pth')
 ZEDO = 'configs/zedo/zedo_S{S}_{setting}_{source}-{rig}.py'

@@ -145,6 +145,15 @@ def weighted_2d_aspect(uv: Tensor, weights: Tensor) -> Tensor:
     return (eig[:, 0] / eig[:, 1].clamp(min=1e-12)).sqrt()
 
 
+def off_axis_angle(uv: Tensor, weights: Tensor, f: Tensor,
+                   c: Tensor) -> Tensor:
+    """Angle [N] (degrees) between the optical axis and the ray through the
+    confidence-weighted centre of each 2D pose."""
+    w = weights / weights.sum(1, keepdim=True).clamp(min=1e-8)
+    xy = ((w[..., None] * uv).sum(1) - c) / f
+    return torch.rad2deg(torch.atan(xy.norm(dim=-1)))
+
+
 def check_2d_in_image(keypoints: Tensor, scores: Tensor, size: Tensor,
                       margin: float = 0.25) -> None:
     """Raise a :class:`ZeDOInputError` where a 2D pose [B, J, 2] cannot

@@ -34,7 +34,7 @@ from .camera_geometry import (image_plane_translation, project,
                               project_onto_rays, ray_translation, unit_rays)
 from .choice import get_choice_rule
 from .inputs import (_weighted_spread, as_float_tensor, check_joint_indices,
-                     check_zedo_inputs, weighted_2d_aspect)
+                     check_zedo_inputs, off_axis_angle, weighted_2d_aspect)
 from .rotations import _AXES, _axis_quaternion, quaternion_to_matrix
 from .schedule import TimeSchedule
 from .zedo_settings import resolve_zedo_cfg
@@ -132,9 +132,11 @@ def pose_validity(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
                   ) -> Dict[str, Tensor]:
     """Flag degenerate results: a pose collapsed towards a point, blown
     up, behind the camera, far from its 2D, fitted to fewer than
-    ``valid_min_joints`` confident joints, or to 2D nearly on one line
-    (``valid_min_2d_aspect``). ``reprojection``: the
-    :func:`reprojection_error` when the caller has it already.
+    ``valid_min_joints`` confident joints, to 2D nearly on one line
+    (``valid_min_2d_aspect``), or to 2D too far off the optical axis for
+    its intrinsics (``valid_max_off_axis``: f and c swapped?).
+    ``reprojection``: the :func:`reprojection_error` when the caller has it
+    already.
 
     Returns:
         dict: ``valid`` (bool), ``reprojection_rel`` (weighted mean pixel
@@ -154,6 +156,8 @@ def pose_validity(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
              & (ratio <= hi) & (depth > 0) & (spread > 1e-6)
              & ((weights > 0).sum(1) >= cfg['valid_min_joints'])
              & (weighted_2d_aspect(uv, weights) >= cfg['valid_min_2d_aspect'])
+             & (off_axis_angle(uv, weights, f, c)
+                <= cfg['valid_max_off_axis'])
              & torch.isfinite(pose).flatten(1).all(1))
     return dict(valid=valid, reprojection_rel=rel, bone_ratio=ratio,
                 depth=depth)

@@ -80,8 +80,15 @@ ZEDO_DEFAULTS = dict(
     valid_min_joints=6,
     # ... and 2D whose narrower principal axis is at least this fraction of
     # its wider one (joints nearly on one line are no person's projection;
-    # real 2D poses measure 0.15 or more, docs/bad_input.md).
-    valid_min_2d_aspect=0.05)
+    # the benchmarks' real 2D poses measure 0.05 or more, 1st percentile
+    # 0.09-0.15: tools/analysis/plausibility_checks.py, docs/bad_input.md),
+    valid_min_2d_aspect=0.03,
+    # ... and 2D whose confidence-weighted centre lies at most this many
+    # degrees off the optical axis (through the principal point): a whole
+    # person further out needs a lens wider than 100 degrees. The open
+    # benchmark's rigs stay within 28 degrees; with f and c given swapped
+    # their people lie 53-79 degrees off it (docs/bad_input.md).
+    valid_max_off_axis=50.)
 
 
 #: A 10-evaluation budget (9 loop steps + the energy, 50 initial-pose
@@ -148,6 +155,8 @@ def check_zedo_cfg(cfg: dict) -> None:
             bad(name, 'must be > 0')
     if not 0 <= cfg['valid_min_2d_aspect'] < 1:
         bad('valid_min_2d_aspect', 'must be in [0, 1)')
+    if not 0 < cfg['valid_max_off_axis'] <= 90:
+        bad('valid_max_off_axis', 'must be in (0, 90] degrees')
     if not 0 < cfg['energy_t'] <= 1:
         bad('energy_t', 'must be in (0, 1]')
     if not cfg['energy_prior_weight'] >= 0:

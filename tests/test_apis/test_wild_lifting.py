@@ -128,9 +128,7 @@ def test_focal_search_on_a_wide_rig(open_benchmark, shipped_prior):
     """Phone-wide rig (f = 1480-1520 px on 1920x1080) with K withheld:
     the focal length pooled over one camera's frames is found to within
     15%, and MPJPE stays within 10% of the known-K result."""
-    import sys
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
-    from step_rule_sweep import load_test_split
+    from mmzedo.analysis import load_test_split
 
     from mmzedo.core import zedo_lift
     from mmzedo.core.anchors import load_anchors
@@ -152,9 +150,7 @@ def test_focal_search_on_a_wide_rig(open_benchmark, shipped_prior):
 
 def test_warm_started_sequences_are_smoother_and_cheaper(
         open_benchmark, shipped_prior):
-    import sys
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
-    from in_the_wild_benchmark import acceleration, test_sequences
+    from mmzedo.analysis import acceleration, test_sequences
 
     from mmzedo.core import zedo_lift
     from mmzedo.core.anchors import load_anchors
@@ -196,9 +192,7 @@ def test_warm_started_sequences_are_smoother_and_cheaper(
 def test_sequence_settings_reach_every_frame(open_benchmark, shipped_prior):
     """A user's loop settings (here a validity threshold) reach the
     warm-started frames, not only the first."""
-    import sys
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
-    from in_the_wild_benchmark import test_sequences
+    from mmzedo.analysis import test_sequences
 
     from mmzedo.core.anchors import load_anchors
     from mmzedo.core.sequence import zedo_lift_sequence
@@ -222,7 +216,7 @@ def test_identity_switches_restart_the_track(open_benchmark, shipped_prior):
     import sys
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
     from identity_switch_benchmark import NO_RESTART, switch_tracks
-    from in_the_wild_benchmark import test_sequences
+    from mmzedo.analysis import test_sequences
 
     from mmzedo.core import ZeDOInputError
     from mmzedo.core.anchors import load_anchors
@@ -252,9 +246,7 @@ def test_identity_switches_restart_the_track(open_benchmark, shipped_prior):
 
 
 def test_sequence_offsets_stay_apart_from_the_reported_runs(open_benchmark):
-    import sys
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
-    from in_the_wild_benchmark import test_sequences
+    from mmzedo.analysis import test_sequences
     root, _ = open_benchmark
     reported = test_sequences('h36m-like', False, 12, 12, root)[0]
     tuning = test_sequences('h36m-like', False, 12, 12, root, [1, 2])[0]
@@ -272,9 +264,7 @@ def test_sequence_offsets_stay_apart_from_the_reported_runs(open_benchmark):
 def test_video_predictions_through_the_demo(open_benchmark, tmp_path):
     """An inferencer video file (frame-ordered people) made from an
     open-benchmark test sequence: tracked, warm-started, contact sheet."""
-    import sys
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
-    from in_the_wild_benchmark import test_sequences
+    from mmzedo.analysis import test_sequences
     root, _ = open_benchmark
     kp, conf, f, c, gt = test_sequences('h36m-like', False, 10, 1, root)
     frames = [

@@ -19,8 +19,9 @@ import torch
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 REFERENCE = osp.join(REPO, 'tests', 'data', 'zedo_reference.npz')
-PRIOR = osp.join(REPO, 'checkpoints', 'prior_mlp-512x2_subvp-t01_open-cmu.pth')
-ANCHORS = osp.join(REPO, 'checkpoints', 'anchors_open-cmu_S10.npz')
+from mmzedo.utils.shipped import ANCHOR_FILES, SHIPPED_PRIOR as PRIOR  # noqa
+
+ANCHORS = ANCHOR_FILES.format(10)
 F = (1145.0, 1144.0)
 C = (512.0, 515.0)
 

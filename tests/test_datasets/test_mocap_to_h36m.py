@@ -10,7 +10,7 @@ from mmzedo.datasets.mocap import (CAMERA_RIGS, MocapFormatError, build_rig,
                                    load_mocap, retarget_bone_lengths,
                                    simulate_detections)
 from mmzedo.utils import H36M_BONE_LENGTHS, bone_lengths
-from ..conftest import MOCAP_DIR, REPO_ROOT
+from ..conftest import MOCAP_DIR
 
 C2S = osp.join(MOCAP_DIR, 'cmu_c2s.npz')
 
@@ -250,8 +250,6 @@ def test_bandai_cross_dataset_benchmark(tmp_path):
     bundled ones: its own skeleton (not retargeted), test split = dataset 1
     with its actions as categories, test-only rigs, and what the analysis
     tools read."""
-    import sys
-
     from mmzedo.datasets.mocap import (BANDAI_BENCHMARK, SHARED_MOCAP,
                                        build_bandai_benchmark, load_mocap)
     src = osp.join(SHARED_MOCAP, 'bandai.npz')
@@ -276,8 +274,7 @@ def test_bandai_cross_dataset_benchmark(tmp_path):
     assert {'Bow', 'Walk', 'WalkBack', 'Kick', 'DanceShort'} <= actions
     assert not any(a.startswith('Dataset') for a in actions)
     # What the analysis tools read: 2D, cameras, actions.
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
-    from step_rule_sweep import load_test_split
+    from mmzedo.analysis import load_test_split
     kp, conf, f, c, gt, acts = load_test_split(
         'telephoto', True, 64, str(tmp_path), name='bandai',
         fps=BANDAI_BENCHMARK['fps'], actions=True)

@@ -210,16 +210,13 @@ def test_default_budget_matches_the_paper_loop(open_benchmark,
     over-relaxed ray projection and the polish lands where the paper's
     1000 + 500 steps with the plain projection do (or better), on real
     test 2D; one stage with the plain projection at that budget does not."""
-    import sys
-
     import torch
     from mmpose.evaluation.functional import keypoint_mpjpe
 
     from mmzedo.core import (ZEDO_10_EVALUATIONS, ZEDO_DEFAULTS,
                              ZEDO_PAPER_BUDGET, zedo_lift)
     from mmzedo.core.anchors import load_anchors
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
-    from step_rule_sweep import load_test_split
+    from mmzedo.analysis import load_test_split
     root, _ = open_benchmark
     kp, conf, f, c, gt = load_test_split('h36m-like', False, 48, root)
     anchors = load_anchors(anchor_file(1))['anchors']

@@ -18,7 +18,7 @@ sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
 import core_throughput  # noqa: E402
 import hypothesis_choice  # noqa: E402
 import prior_comparison  # noqa: E402
-from step_rule_sweep import load_test_split  # noqa: E402
+from mmzedo.analysis import load_test_split  # noqa: E402
 
 
 def test_core_throughput_counts_the_budgets(open_benchmark, tmp_path,
@@ -144,7 +144,7 @@ def test_prior_generalisation_scores_and_trains_recipes(open_benchmark,
     shipped prior scores as the same-source figure of the lifter's loop,
     per action, and the accurate prior beats it there."""
     import prior_generalisation as pg
-    from step_rule_sweep import ANCHORS, errors, lift_poses
+    from mmzedo.analysis import ANCHORS, errors, lift_poses
     from mmzedo.core.anchors import load_anchors
     base = dict(augment=dict(mix_prob=0., angle_prob=0., flip_prob=.5),
                 prior_cfg=dict(score_net=dict(hidden_dim=512)),
@@ -169,7 +169,7 @@ def test_prior_generalisation_scores_and_trains_recipes(open_benchmark,
     low = load_test_split('h36m-like', False, 64, root, low_poses=True)
     assert 20 < len(low[4]) <= 64
     assert low_pose_mask(torch.from_numpy(low[4]).float()).all()
-    assert shipped['settings']['low'][0] > shipped['settings']['GT'][0] + 10
+    assert shipped['settings']['low'][0] > shipped['settings']['GT'][0] + 5
     # The same figure as the lifter's loop on the same samples.
     from mmzedo.core import ScorePrior
     data = load_test_split('h36m-like', False, 96, root)

@@ -25,8 +25,8 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from step_rule_sweep import (ANCHOR_FILES, PRIOR,  # noqa: E402
-                             load_test_split)
+from mmzedo.analysis import PRIOR, load_test_split  # noqa: E402
+from mmzedo.utils.shipped import ANCHOR_FILES  # noqa: E402
 
 from mmzedo.core import STEP_EVALUATIONS  # noqa: E402
 

@@ -29,8 +29,9 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from step_rule_sweep import (ANCHOR_FILES, PRIOR, add_sample_args,  # noqa
-                             errors, load_test_split, per_hypothesis_errors)
+from mmzedo.analysis import (PRIOR, add_sample_args, errors,  # noqa: E402
+                             load_test_split, per_hypothesis_errors)
+from mmzedo.utils.shipped import ANCHOR_FILES  # noqa: E402
 
 #: The 2D the target is about: (rig, detector-like 2D).
 CHOICE_SETTINGS = {'gt2d': ('h36m-like', False), 'det2d': ('h36m-like', True)}

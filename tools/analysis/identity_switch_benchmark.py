@@ -34,8 +34,8 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from in_the_wild_benchmark import test_sequences  # noqa: E402
-from step_rule_sweep import errors, load_prior_and_anchor  # noqa: E402
+from mmzedo.analysis import (errors, load_prior_and_anchor,  # noqa: E402
+                             test_sequences)
 
 NO_RESTART = dict(restart_jump=None)
 

@@ -21,7 +21,6 @@ Prints Markdown tables and writes ``work_dirs/in_the_wild_benchmark.json``.
         [--warm-cfg '{"anchor_weight": 0}']
 """
 import argparse
-import collections
 import json
 import os
 import os.path as osp
@@ -35,8 +34,9 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from step_rule_sweep import (errors, load_prior_and_anchor,  # noqa: E402
-                             load_test_split)
+from mmzedo.analysis import (acceleration, errors,  # noqa: E402
+                             load_prior_and_anchor, load_test_split,
+                             test_sequences)
 
 RIGS = ('h36m-like', 'phone-wide', 'telephoto')
 
@@ -84,61 +84,6 @@ def intrinsics_part(prior, anchors, args):
             cells.append(f'{m} / {p}, {100 * med:.0f}% ({100 * p90:.0f}%)')
         print(f'| {rig} | ' + ' | '.join(cells) + ' |')
     return rows
-
-
-def test_sequences(rig, det, length, num, data_root, offset=0):
-    """Runs of ``length`` consecutive test frames, evenly chosen (shifted
-    by ``offset`` runs; ``offset`` may be a list: their runs together).
-    Offsets that would share runs with offset 0's are skipped, so that
-    offsets > 0 stay apart from the runs the README reports."""
-    if not np.isscalar(offset):
-        parts = [test_sequences(rig, det, length, num, data_root, o)
-                 for o in offset]
-        parts = [p for p in parts if p is not None]
-        if not parts:
-            raise SystemExit(f'{rig}: no runs at offsets {list(offset)}.')
-        return tuple(np.concatenate(v) for v in zip(*parts))
-    root = osp.join(data_root, rig)
-    ann = np.load(osp.join(root, 'annotation_body3d', 'fps10',
-                           'cmu_test.npz'))
-    with open(osp.join(root, 'annotation_body3d', 'cameras.pkl'), 'rb') as f:
-        cams = pickle.load(f)
-    part = (np.load(osp.join(root, 'joint_2d_det_files', 'cmu_test.npy'))
-            if det else ann['part'])
-    seqs = collections.defaultdict(list)
-    for i, name in enumerate(ann['imgname']):
-        stem, frame = name.rsplit('_', 1)
-        seqs[stem].append((int(osp.splitext(frame)[0]), i))
-    chunks = []
-    for items in seqs.values():
-        run = []
-        for frame, i in sorted(items):
-            run = run + [(frame, i)] if run and frame == run[-1][0] + 1 \
-                else [(frame, i)]
-            if len(run) == length:
-                chunks.append([i for _, i in run])
-                run = []
-    step = max(1, len(chunks) // num)
-    if offset and offset >= step:
-        print(f'{rig}: offset {offset} skipped (its runs overlap offset '
-              f'0\'s: {len(chunks)} runs, every {step}th is taken)')
-        return None
-    chunks = np.array(chunks[offset::step][:num])
-    f, c = [], []
-    for first in chunks[:, 0]:
-        subject, folder = ann['imgname'][first].split('/')[:2]
-        cam = cams[(subject, folder.split('.')[-1])]
-        f.append(np.ravel(cam['f']))
-        c.append(np.ravel(cam['c']))
-    S = ann['S'][chunks][..., :3]
-    return (part[chunks][..., :2], part[chunks][..., 2], np.array(f),
-            np.array(c), S - S[..., :1, :])
-
-
-def acceleration(poses):
-    """Mean joint acceleration (mm / frame^2) of [N, L, J, 3] poses."""
-    a = poses[:, 2:] - 2 * poses[:, 1:-1] + poses[:, :-2]
-    return round(1000 * float(np.linalg.norm(a, axis=-1).mean()), 1)
 
 
 def sequence_part(prior, anchors, args):

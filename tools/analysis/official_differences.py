@@ -21,8 +21,9 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from step_rule_sweep import (SETTINGS, errors,  # noqa: E402
-                             load_prior_and_anchor, load_test_split)
+from mmzedo.analysis import (errors, load_prior_and_anchor,  # noqa: E402
+                             load_test_split)
+from step_rule_sweep import SETTINGS  # noqa: E402
 
 #: The other value of each switch (the release's, but for re-centring,
 #: where the default is the release's).

@@ -35,7 +35,7 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from step_rule_sweep import ANCHORS, PRIOR, errors  # noqa: E402
+from mmzedo.analysis import ANCHORS, PRIOR, errors  # noqa: E402
 
 FIXTURES = osp.join(REPO, 'tests', 'data', 'mmpose-fixtures', 'h36m')
 POSETRACK = osp.join(REPO, '..', 'shared', 'data', 'media', 'posetrack18')

@@ -26,9 +26,10 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from step_rule_sweep import (ANCHOR_FILES, PRIOR, SETTINGS,  # noqa
-                             add_sample_args, errors, load_test_split,
-                             per_hypothesis_errors)
+from mmzedo.analysis import (PRIOR, add_sample_args, errors,  # noqa: E402
+                             load_test_split, per_hypothesis_errors)
+from mmzedo.utils.shipped import ANCHOR_FILES  # noqa: E402
+from step_rule_sweep import SETTINGS  # noqa: E402
 
 #: The accurate prior that ships beside the default one.
 ACCURATE_PRIOR = osp.join(REPO, 'checkpoints',

@@ -39,7 +39,7 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 sys.path.insert(0, osp.join(REPO, 'tools'))
 
-from step_rule_sweep import (ANCHORS, PRIOR, errors,  # noqa: E402
+from mmzedo.analysis import (ANCHORS, PRIOR, errors,  # noqa: E402
                              lift_poses, load_test_split, scale_ratio)
 
 #: The shipped prior's config, exported once for the recipes.

@@ -20,19 +20,15 @@ import argparse
 import json
 import os
 import os.path as osp
-import pickle
 import sys
-
-import numpy as np
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 
-PRIOR = osp.join(REPO, 'checkpoints',
-                 'prior_mlp-512x2_subvp-t01_open-cmu.pth')
-#: The shipped anchor file of S hypotheses: ``ANCHOR_FILES.format(S)``.
-ANCHOR_FILES = osp.join(REPO, 'checkpoints', 'anchors_open-cmu_S{}.npz')
-ANCHORS = ANCHOR_FILES.format(1)
+from mmzedo.analysis import (ANCHORS, PRIOR, add_sample_args,  # noqa: E402
+                             errors, lift_poses, load_prior_and_anchor,
+                             load_test_split, scale_ratio)
+
 SETTINGS = {
     'gt2d': ('h36m-like', False),
     'det2d': ('h36m-like', True),
@@ -72,122 +68,6 @@ RUNS = [
     ('zedo-heun, over-relaxed 1.7, 20 + 4 polish + 50',
      dict(step_mode='zedo-heun', steps=20, warmup=2, polish_steps=4)),
 ]
-
-
-def add_sample_args(parser, out_name: str) -> None:
-    """The analysis tools' test-sample options: ``--num-samples``,
-    ``--offset``, ``--data-root`` and ``--out`` (default
-    ``work_dirs/OUT_NAME``)."""
-    parser.add_argument('--num-samples', type=int, default=256)
-    parser.add_argument('--offset', type=int, default=0)
-    parser.add_argument('--data-root',
-                        default=osp.join(REPO, 'data', 'open_h36m'))
-    parser.add_argument('--out', default=osp.join(REPO, 'work_dirs',
-                                                  out_name))
-
-
-def test_split_indices(n, num, offset=0):
-    """``num`` evenly spaced indices into ``n`` test samples, shifted by
-    ``offset``."""
-    return np.linspace(0, n - 1 - offset, num).astype(int) + offset
-
-
-def load_test_split(rig, det, num, data_root, offset=0, name='cmu', fps=10,
-                    actions=False, low_poses=False):
-    """2D, confidences, intrinsics and root-relative 3D of ``num`` evenly
-    spaced samples of a benchmark's test split (``<name>_test`` at
-    ``fps``: the open benchmark by default; shifted by ``offset``); with
-    ``actions``, also each sample's action category (from ``imgname``).
-    With ``low_poses``, the samples are drawn from the split's sitting,
-    crouching and squatting poses only (both hips and knees flexed past 60
-    degrees, :func:`mmzedo.core.low_pose_mask`), at most ``num``."""
-    root = osp.join(data_root, rig)
-    ann = np.load(osp.join(root, 'annotation_body3d', f'fps{fps}',
-                           f'{name}_test.npz'))
-    with open(osp.join(root, 'annotation_body3d', 'cameras.pkl'), 'rb') as f:
-        cams = pickle.load(f)
-    if low_poses:
-        import torch
-
-        from mmzedo.core import low_pose_mask
-        pool = np.flatnonzero(low_pose_mask(torch.from_numpy(
-            ann['S'][..., :3].astype(np.float32))).numpy())
-        idx = pool[test_split_indices(len(pool), min(num, len(pool)),
-                                      offset)]
-    else:
-        idx = test_split_indices(len(ann['imgname']), num, offset)
-    part = (np.load(osp.join(root, 'joint_2d_det_files', f'{name}_test.npy'))
-            if det else ann['part'])[idx]
-    f, c, acts = [], [], []
-    for img in ann['imgname'][idx]:
-        # Human3.6M naming: S1/S1_Action_k.<camera>/S1_Action_k.<camera>_i.jpg
-        subject, folder = img.split('/')[:2]
-        cam = cams[(subject, folder.split('.')[-1])]
-        f.append(np.ravel(cam['f']))
-        c.append(np.ravel(cam['c']))
-        acts.append(folder.split('.')[0].split('_')[1])
-    S = ann['S'][idx, :, :3]
-    out = (part[..., :2], part[..., 2], np.array(f), np.array(c),
-           S - S[:, :1])
-    return out + (np.array(acts), ) if actions else out
-
-
-def load_prior_and_anchor(prior=PRIOR, anchors=ANCHORS):
-    """The prior and its S=1 anchor [1, 17, 3] that the analysis tools
-    use (the bundled ones by default)."""
-    from mmzedo.core import ScorePrior
-    from mmzedo.core.anchors import load_anchors
-    return (ScorePrior.from_checkpoint(prior),
-            load_anchors(anchors)['anchors'][:1])
-
-
-def errors(pred, gt):
-    """MPJPE and P-MPJPE (mm, one decimal) of root-relative poses
-    [..., 17, 3] against the ground truth, by mmpose's metric."""
-    from mmpose.evaluation.functional import keypoint_mpjpe
-    pred, gt = pred.reshape(-1, 17, 3), gt.reshape(-1, 17, 3)
-    mask = np.ones(gt.shape[:2], dtype=bool)
-    return (round(1000 * keypoint_mpjpe(pred, gt, mask), 1),
-            round(1000 * keypoint_mpjpe(pred, gt, mask,
-                                        alignment='procrustes'), 1))
-
-
-def per_hypothesis_errors(hyps, gt):
-    """MPJPE and P-MPJPE (mm, one decimal) [N, S, 2] of every hypothesis
-    [N, S, 17, 3] against the ground truth [N, 17, 3]."""
-    return np.array([[errors(h[None], g[None]) for h in sample]
-                     for sample, g in zip(hyps, gt)])
-
-
-def lift_poses(prior, anchors, data, overrides=None):
-    """Root-relative poses [N, 17, 3] lifted from ``data`` (as
-    :func:`load_test_split` returns it) by :func:`mmzedo.core.zedo_lift`
-    with ``overrides`` of ``ZEDO_DEFAULTS`` (or the name of a preset of
-    ``mmzedo.core``, or ``(preset name, overrides of it)``), and the
-    seconds it took."""
-    import time
-
-    import torch
-
-    from mmzedo import core
-    if isinstance(overrides, str):  # a preset of mmzedo.core
-        overrides = getattr(core, overrides)
-    elif isinstance(overrides, tuple):  # (preset, overrides of it)
-        overrides = dict(getattr(core, overrides[0]), **overrides[1])
-    kp, conf, f, c = data[:4]
-    t0 = time.perf_counter()
-    with torch.no_grad():
-        out = core.zedo_lift(prior, kp, conf, f, c, anchors,
-                             **(overrides or {}))
-    return out['pose'].cpu().numpy(), time.perf_counter() - t0
-
-
-def scale_ratio(pred, gt):
-    """Mean bone length of ``pred`` over the ground truth's, averaged over
-    the samples (three decimals)."""
-    from mmzedo.utils import bone_lengths
-    return round(float((bone_lengths(pred).mean(1) /
-                        bone_lengths(gt).mean(1)).mean()), 3)
 
 
 def run(prior, anchors, data, overrides):
