@@ -585,7 +585,9 @@ def test_focal_search_2d_outside_the_image(shipped_prior, real_2d,
 
 
 # ---------------------------------------- lifter, metric, refine hook ----
-def _samples(open_benchmark, n=4):
+def _test_dataset(open_benchmark, drop=()):
+    """The ZeDO open-benchmark config's test dataset (h36m-like rig),
+    without the dataset settings named in ``drop``."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS
@@ -595,24 +597,20 @@ def _samples(open_benchmark, n=4):
         osp.join(REPO_ROOT, 'configs', 'zedo',
                  'zedo_S1_gt2d_open-cmu-h36m-like.py')).test_dataloader
     cfg.dataset.data_root = osp.join(root, 'h36m-like') + '/'
-    ds = DATASETS.build(cfg.dataset)
+    for key in drop:
+        cfg.dataset.pop(key)
+    return DATASETS.build(cfg.dataset)
+
+
+def _samples(open_benchmark, n=4):
+    ds = _test_dataset(open_benchmark)
     return [ds[i]['data_samples'] for i in range(0, 400, 400 // n)]
 
 
 def test_dataset_config_without_camera_param_file(open_benchmark):
     """A ZeDO dataset config without camera_param_file names that setting
     (mmpose's codec would assert on the missing w and h)."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmpose.registry import DATASETS
-    init_default_scope('mmpose')
-    root, _ = open_benchmark
-    cfg = Config.fromfile(
-        osp.join(REPO_ROOT, 'configs', 'zedo',
-                 'zedo_S1_gt2d_open-cmu-h36m-like.py')).test_dataloader
-    cfg.dataset.data_root = osp.join(root, 'h36m-like') + '/'
-    cfg.dataset.pop('camera_param_file')
-    ds = DATASETS.build(cfg.dataset)
+    ds = _test_dataset(open_benchmark, drop=('camera_param_file', ))
     with pytest.raises(ValueError, match="set camera_param_file in the "
                        "dataset config"):
         ds[0]

@@ -22,8 +22,9 @@ train_dataloader = dict(
             ann_file='annotation_body3d/fps5/bandai_train.npz')))
 val_dataloader = dict(
     dataset=dict(
-        data_root=data_root,
-        ann_file='annotation_body3d/fps5/bandai_test.npz',
-        # ~2,000 poses spread over the 17,904 test samples.
-        indices=list(range(0, 17904, 9))))
+        # 2,000 poses spread over the 17,904 test samples.
+        num=2000,
+        dataset=dict(
+            data_root=data_root,
+            ann_file='annotation_body3d/fps5/bandai_test.npz')))
 test_dataloader = val_dataloader

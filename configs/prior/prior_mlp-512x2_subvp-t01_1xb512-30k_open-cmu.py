@@ -23,9 +23,10 @@ train_dataloader = dict(
             camera_param_file={{_base_.open_cameras}})))
 val_dataloader = dict(
     dataset=dict(
-        data_root=data_root,
-        ann_file={{_base_.open_test_ann}},
-        camera_param_file={{_base_.open_cameras}},
-        # ~2,100 poses spread over the 14,873 test samples.
-        indices=list(range(0, 14873, 7))))
+        # 2,125 poses spread over the 14,873 test samples.
+        num=2125,
+        dataset=dict(
+            data_root=data_root,
+            ann_file={{_base_.open_test_ann}},
+            camera_param_file={{_base_.open_cameras}})))
 test_dataloader = val_dataloader

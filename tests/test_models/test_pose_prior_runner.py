@@ -38,8 +38,8 @@ def tiny_cfg(root, work_dir, max_iters=20):
     cfg.val_dataloader.num_workers = 0
     cfg.val_dataloader.persistent_workers = False
     cfg.val_dataloader.batch_size = 64
-    cfg.val_dataloader.dataset.data_root = data_root
-    cfg.val_dataloader.dataset.indices = list(range(0, 14000, 140))
+    cfg.val_dataloader.dataset.dataset.data_root = data_root
+    cfg.val_dataloader.dataset.num = 100
     cfg.test_dataloader = cfg.val_dataloader
     return cfg
 

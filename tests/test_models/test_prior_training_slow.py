@@ -27,7 +27,7 @@ def test_open_prior_config_learns(open_benchmark, tmp_path):
     cfg.launcher = 'none'
     data_root = osp.join(root, 'h36m-like') + '/'
     cfg.train_dataloader.dataset.dataset.data_root = data_root
-    cfg.val_dataloader.dataset.data_root = data_root
+    cfg.val_dataloader.dataset.dataset.data_root = data_root
     cfg.test_dataloader = cfg.val_dataloader
     iters = cfg.train_cfg.max_iters
     cfg.train_cfg.val_interval = iters

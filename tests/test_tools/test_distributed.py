@@ -132,9 +132,9 @@ def test_prior_training_two_processes_runs_and_resumes(open_benchmark,
         '--cfg-options', 'train_cfg.max_iters=20', 'train_cfg.val_interval=10',
         'default_hooks.checkpoint.interval=10', 'param_scheduler.0.end=5',
         'param_scheduler.1.begin=5', 'param_scheduler.1.end=40',
-        'train_dataloader.batch_size=64', 'val_dataloader.dataset.indices=64',
+        'train_dataloader.batch_size=64', 'val_dataloader.dataset.num=64',
         f'train_dataloader.dataset.dataset.data_root={root}/h36m-like/',
-        f'val_dataloader.dataset.data_root={root}/h36m-like/',
+        f'val_dataloader.dataset.dataset.data_root={root}/h36m-like/',
         'randomness.seed=0'
     ]
     work = tmp_path / 'work'
