@@ -118,15 +118,17 @@ def main(argv=None):
                                              contact_sheet, draw_frame,
                                              image_rgb, write_gif)
     from mmzedo.apis.wild_lifting import (lift_pose2d, load_camera_json,
-                                          parse_camera, predictions_dict,
+                                          mmpose_predictions, parse_camera,
+                                          predictions_dict,
                                           write_json_atomic)
     from mmzedo.core import ScorePrior
     from mmzedo.core.anchors import load_anchors
     from mmzedo.utils.safe_io import refuse_overwriting_inputs
 
     out_json = osp.join(args.out_dir, 'predictions.json')
+    mmpose_json = osp.join(args.out_dir, 'predictions_mmpose.json')
     try:
-        refuse_overwriting_inputs([out_json], [args.input])
+        refuse_overwriting_inputs([out_json, mmpose_json], [args.input])
     except ValueError:
         raise SystemExit(f'{out_json} is the input; choose another '
                          '--out-dir')
@@ -174,6 +176,7 @@ def main(argv=None):
                 anchors=anchor_file, layout_in=data['layout'],
                 pose2d=data.get('detector', 'from the input file'))
     write_json_atomic(predictions_dict(result, meta), out_json)
+    write_json_atomic(mmpose_predictions(result), mmpose_json)
     s = result['summary']
     print(f'{s["people"]} people: {s["lifted"]} lifted ({s["valid"]} valid, '
           f'{s["invalid"]} flagged invalid), {s["skipped"]} skipped '
@@ -219,7 +222,7 @@ def main(argv=None):
             write_gif(drawings, osp.join(args.out_dir, 'lifted.gif'),
                       fps / step)
         print(f'pictures: {vis_dir}')
-    print(f'predictions: {out_json}')
+    print(f'predictions: {out_json} (mmpose\'s 3D layout: {mmpose_json})')
     if args.strict and s['invalid']:
         raise SystemExit(f'{s["invalid"]} lifted poses are flagged invalid '
                          '(--strict).')

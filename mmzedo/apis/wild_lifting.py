@@ -376,6 +376,42 @@ def predictions_dict(result: dict, meta: Optional[dict] = None) -> dict:
         images=images)
 
 
+#: How :func:`mmpose_predictions` states its coordinates in every frame.
+MMPOSE_FRAME = dict(
+    coordinate_frame='camera (x right, y down, z forward), translation '
+    'included', units='m', keypoint_layout='h36m-17')
+
+
+def mmpose_predictions(result: dict) -> list:
+    """:func:`lift_pose2d`'s result in mmpose's 3D prediction layout (what
+    ``MMPoseInferencer(pose3d=...)`` writes with ``pred_out_dir`` for a
+    video): ``[dict(frame_id, instances=[dict(keypoints [17][3],
+    keypoint_scores [17], track_id, valid), ...]), ...]``, one entry per
+    frame, the instances built by mmpose's ``split_instances``. Each frame
+    also states its ``coordinate_frame``, ``units`` and ``keypoint_layout``
+    (:data:`MMPOSE_FRAME`); people that were skipped are left out."""
+    from mmengine.structures import InstanceData
+    from mmpose.structures import split_instances
+    out = []
+    for fr in result['frames']:
+        lifted = [p for p in fr['people'] if 'keypoints_3d' in p]
+        instances = []
+        if lifted:
+            data = InstanceData(
+                keypoints=np.stack([np.asarray(p['keypoints_3d'], np.float64)
+                                    for p in lifted]),
+                keypoint_scores=np.stack([np.asarray(p['keypoint_scores'],
+                                                     np.float64)
+                                          for p in lifted]))
+            instances = split_instances(data)
+            for inst, p in zip(instances, lifted):
+                inst.update(track_id=p.get('track_id'),
+                            valid=bool(p['valid']))
+        out.append(dict(frame_id=fr['frame_id'], image=fr['image'],
+                        instances=instances, **MMPOSE_FRAME))
+    return out
+
+
 def write_json_atomic(obj, path: str) -> None:
     """Write JSON through a temporary file in the same directory, then
     rename (no partial file is ever left at ``path``)."""

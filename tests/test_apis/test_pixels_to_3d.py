@@ -79,6 +79,20 @@ def test_video_to_3d_with_bvh_gif_and_predictions(tmp_path):
     bones = np.linalg.norm(kp3d[:, 1:] - kp3d[:, PARENTS[1:]], axis=-1)
     assert 0.3 < bones[:, 1].mean() < 0.6  # right thigh (m)
     assert (kp3d[:, 0, 2] > 1.5).all()
+    # The same poses in mmpose's 3D prediction layout (a video's: one entry
+    # per frame), frame and units stated.
+    mm = json.loads((out / 'predictions_mmpose.json').read_text())
+    assert [f['frame_id'] for f in mm] == list(range(5))
+    assert all(f['units'] == 'm' and f['coordinate_frame'].startswith(
+        'camera') for f in mm)
+    for f, p in zip(mm, people):
+        (inst, ) = f['instances']
+        assert set(inst) == {'keypoints', 'keypoint_scores', 'track_id',
+                             'valid'}
+        np.testing.assert_allclose(inst['keypoints'], p['keypoints_3d'],
+                                   atol=1e-5)
+        np.testing.assert_allclose(inst['keypoint_scores'],
+                                   p['keypoint_scores'], atol=1e-5)
     assert (out / 'lifted.gif').stat().st_size > 10000
     from PIL import Image
     with Image.open(out / 'lifted.gif') as gif:
