@@ -32,6 +32,7 @@ import sys
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
 
+from mmzedo.apis.wild_lifting import MIN_JOINTS  # noqa: E402
 from mmzedo.utils.shipped import ANCHOR_FILES  # noqa: E402
 from mmzedo.utils.shipped import SHIPPED_PRIOR as DEFAULT_PRIOR  # noqa: E402
 
@@ -72,7 +73,7 @@ def parse_args(argv=None):
                                                                      50))
     p.add_argument('--anchors', help='anchor file (default: the bundled '
                    'one for --num-hypotheses)')
-    p.add_argument('--min-joints', type=int, default=8,
+    p.add_argument('--min-joints', type=int, default=MIN_JOINTS,
                    help='fewest confident Human3.6M joints to lift a person')
     seq = p.add_mutually_exclusive_group()
     seq.add_argument('--sequence', dest='sequence', action='store_true',

@@ -16,10 +16,11 @@ from mmzedo.core.sequence import zedo_lift_sequence
 from mmzedo.utils.safe_io import atomic_path
 from .pose2d_inputs import find_image, image_stem, to_h36m, track_people
 
-#: People need this many confident Human3.6M joints, including the pelvis
-#: and both hips (the initial pose fit aligns those), to be lifted.
+#: People need this many confident Human3.6M joints, including the joints
+#: the initial pose fit aligns (the ZeDO setting ``init_joints``: pelvis
+#: and both hips by default), to be lifted. (The validity flag asks for
+#: ``valid_min_joints`` of a lifted pose; this asks more before lifting.)
 MIN_JOINTS = 8
-REQUIRED_JOINTS = (0, 1, 4)
 #: Tracks are warm-started in segments of at most this many frames, all
 #: segments at once (tools/analysis/in_the_wild_benchmark.py measures 16).
 SEGMENT_FRAMES = 16
@@ -71,18 +72,25 @@ def load_camera_json(path: str) -> Dict:
     return {k: parse_camera(v, f'{path}: "{k}"') for k, v in data.items()}
 
 
-def liftable(scores: np.ndarray, min_joints: int = MIN_JOINTS) -> List:
-    """Why each person [N, 17] cannot be lifted (None if it can)."""
+def liftable(scores: np.ndarray, min_joints: int = MIN_JOINTS,
+             zedo_cfg: Optional[dict] = None) -> List:
+    """Why each person [N, 17] cannot be lifted (None if it can): too few
+    confident joints, or one of the initial pose fit's ``init_joints``
+    (of ``zedo_cfg`` over the defaults) unseen."""
+    from mmzedo.core import resolve_zedo_cfg
+    from mmzedo.utils.skeleton import JOINT_NAMES
+    required = resolve_zedo_cfg(zedo_cfg)['init_joints']
     out = []
     for s in scores:
         n = int((s > 0).sum())
-        missing = [j for j in REQUIRED_JOINTS if s[j] <= 0]
+        missing = [JOINT_NAMES[j] for j in required if s[j] <= 0]
         if n < min_joints:
             out.append(f'only {n} of 17 joints have confidence > 0 '
                        f'(need {min_joints})')
         elif missing:
-            out.append('pelvis and both hips are needed to fit the initial '
-                       'pose')
+            names = ', '.join(JOINT_NAMES[j] for j in required)
+            out.append(f'{", ".join(missing)} unseen: the initial pose fit '
+                       f'aligns {names}')
         else:
             out.append(None)
     return out
@@ -147,7 +155,7 @@ def lift_pose2d(data: dict,
         kpts = np.stack([p['keypoints'] for p in frame['instances']])
         scores = np.stack([p['scores'] for p in frame['instances']])
         kpts, scores = to_h36m(kpts, scores, data['layout'])
-        reasons = liftable(scores, min_joints)
+        reasons = liftable(scores, min_joints, zedo_cfg)
         for k, (inst, kp, sc, why) in enumerate(
                 zip(frame['instances'], kpts, scores, reasons)):
             rec = dict(index=k, track_id=inst.get('track_id'),

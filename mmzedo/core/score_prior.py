@@ -19,6 +19,9 @@ from .steps import get_step_rule
 #: ``t ~ U(eps, T)`` (keeps :meth:`ScorePrior.sample` working).
 TRAIN_T_DEFAULTS = dict(t_max=1.0, full_range_prob=0.0)
 
+#: The prior's SDE unless a config names another (the paper's subVP SDE).
+DEFAULT_SDE = dict(type='subVP', beta_min=0.1, beta_max=20., N=1000)
+
 #: What a published prior's ``meta['format']`` must say (see
 #: :meth:`ScorePrior.from_checkpoint`).
 PRIOR_FORMAT = 'mmzedo-prior-v2'
@@ -192,14 +195,14 @@ class ScorePrior(nn.Module):
 
     def __init__(self,
                  score_net: nn.Module,
-                 sde=dict(type='subVP', beta_min=0.1, beta_max=20., N=1000),
+                 sde: Optional[dict] = None,
                  eps: float = 1e-5,
                  step_mode: str = 'sde',
                  train_t: Optional[dict] = None):
         super().__init__()
         get_step_rule(step_mode)  # checks the name
         self.score_net = score_net
-        self.sde: SDE = build_sde(sde)
+        self.sde: SDE = build_sde(DEFAULT_SDE if sde is None else sde)
         self.eps = eps
         self.step_mode = step_mode
         self.train_t = check_train_t(train_t, eps, self.sde.T)

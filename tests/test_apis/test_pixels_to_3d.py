@@ -169,6 +169,20 @@ def test_media_bad_inputs(tmp_path, capsys):
     assert 'no person found (empty.jpg)' in capsys.readouterr().out
     assert result['summary']['lifted'] == 2
     assert sorted(p.name for p in folder.iterdir()) == before
+    # images of mixed sizes in one folder: each keeps its own size, its
+    # own estimated focal length and principal point, and is lifted
+    with Image.open(folder / 'a.jpg') as im:
+        im.resize((600, 601)).save(folder / 'small.jpg')
+    result = _demo([str(folder), '--out-dir', str(tmp_path / 'o4')])
+    frames = {f['image']: f for f in json.loads(
+        (tmp_path / 'o4' / 'predictions.json').read_text())['images']}
+    small, big = frames['small.jpg'], frames['a.jpg']
+    assert (small['width'], small['height']) == (600, 601)
+    assert (big['width'], big['height']) == (1000, 1002)
+    assert small['principal_point'] == [300.0, 300.5]
+    assert small['intrinsics'] == big['intrinsics'] == 'estimated'
+    assert small['focal_length'][0] < big['focal_length'][0]
+    assert small['people'][0]['valid'] and big['people'][0]['valid']
     with pytest.raises(SystemExit, match='Cannot find model: no-such-model'):
         _demo([str(folder), '--pose2d', 'no-such-model', '--out-dir',
                str(tmp_path / 'o3')])

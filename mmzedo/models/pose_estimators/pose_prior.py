@@ -7,7 +7,13 @@ from mmengine.structures import InstanceData
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from mmzedo.core.score_prior import ScorePrior
+from mmzedo.core.score_prior import DEFAULT_SDE, ScorePrior
+from mmzedo.core.settings import merge_settings
+
+#: ``PosePrior``'s validation settings (``val_cfg`` overrides them; unknown
+#: names are an error).
+VAL_DEFAULTS = dict(t=0.05, steps=50, mode='ode', num_samples=64,
+                    sample_steps=200, sample_mode='sde', seed=0)
 
 
 @MODELS.register_module()
@@ -52,8 +58,7 @@ class PosePrior(BaseModel):
 
     def __init__(self,
                  score_net: dict,
-                 sde: dict = dict(
-                     type='subVP', beta_min=0.1, beta_max=20., N=1000),
+                 sde: Optional[dict] = None,
                  eps: float = 1e-5,
                  step_mode: str = 'sde',
                  train_t: Optional[dict] = None,
@@ -62,16 +67,14 @@ class PosePrior(BaseModel):
                  init_cfg: Optional[dict] = None):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        sde = dict(DEFAULT_SDE if sde is None else sde)
         self.prior = ScorePrior(MODELS.build(score_net), sde, eps, step_mode,
                                 train_t)
         # Plain dicts: what tools/publish_prior.py stores (weights_only).
         self.prior_cfg = dict(
             score_net=dict(score_net), sde=dict(sde), eps=float(eps),
             step_mode=step_mode, train_t=dict(self.prior.train_t))
-        self.val_cfg = dict(
-            t=0.05, steps=50, mode='ode', num_samples=64, sample_steps=200,
-            sample_mode='sde', seed=0)
-        self.val_cfg.update(val_cfg or {})
+        self.val_cfg = merge_settings(VAL_DEFAULTS, val_cfg, 'val_cfg')
 
     # The interface later stages (ZeDO lifter, refinement) use.
     def score(self, x: Tensor, t) -> Tensor:
