@@ -78,12 +78,20 @@ def test_publish_needs_the_datas_licence(published, tmp_path):
 
 def test_shipped_priors_carry_licence_and_sources():
     for name in ('prior_mlp-512x2_subvp-t01_open-cmu.pth',
+                 'prior_mlp-512x2_subvp-t01-seat_open-cmu.pth',
                  'prior_mlp-1024x2_subvp-t01-cos_open-cmu.pth'):
         meta = torch.load(osp.join(REPO_ROOT, 'checkpoints', name),
                           weights_only=True)['meta']
         assert meta['licence'].startswith('CMU Graphics Lab'), name
         assert any('cmu' in src.lower() for src in meta['sources'])
         assert not any('bandai' in src.lower() for src in meta['sources'])
+    # The seated-legs prior names the config that trains it.
+    meta = torch.load(osp.join(REPO_ROOT, 'checkpoints',
+                               'prior_mlp-512x2_subvp-t01-seat_open-cmu.pth'),
+                      weights_only=True)['meta']
+    assert meta['config'] == \
+        'prior_mlp-512x2_subvp-t01-seat_1xb512-30k_open-cmu.py'
+    assert meta['iter'] == 30000
 
 
 def _tampered(src, dst, edit):

@@ -6,6 +6,7 @@ by the fit). Prints per frame the root-relative MPJPE (mm) against the
 Human3.6M ground truth and the focal-length error, then the means.
 
     python tools/analysis/h36m_fixture_check.py [--out-dir DIR]
+        [--prior PRIOR]
 """
 import argparse
 import importlib.util
@@ -20,6 +21,8 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 FIXTURE = osp.join(REPO, 'tests', 'data', 'mmpose-fixtures', 'h36m')
 
+from mmzedo.utils.shipped import SHIPPED_PRIOR  # noqa: E402
+
 
 def demo_main():
     path = osp.join(REPO, 'demo', 'zedo_lift_demo.py')
@@ -33,6 +36,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--out-dir',
                    default=osp.join(REPO, 'work_dirs', 'h36m_fixture'))
+    p.add_argument('--prior', default=SHIPPED_PRIOR,
+                   help='the prior to lift with (default: the shipped one)')
     args = p.parse_args(argv)
     with open(osp.join(FIXTURE, 'cameras.pkl'), 'rb') as f:
         cams = pickle.load(f)
@@ -51,7 +56,8 @@ def main(argv=None):
     names = [n.split('/')[-1] for n in gt['imgname']]
     run = demo_main()
     common = [osp.join(FIXTURE, 'h36m_coco.json'), '--img-dir',
-              osp.join(FIXTURE, 'images'), '--no-progress']
+              osp.join(FIXTURE, 'images'), '--no-progress', '--prior',
+              args.prior]
     summary = {}
     for mode, extra in (('known K', ['--camera-json', cam_json]),
                         ('K withheld', [])):
