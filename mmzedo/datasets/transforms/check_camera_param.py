@@ -20,10 +20,12 @@ class CheckCameraParam(BaseTransform):
 
     Args:
         keys (Sequence[str]): The camera parameters each sample must have.
-            Defaults to ``('f', 'c', 'w', 'h')``.
+            Defaults to ``('w', 'h')``, what the codecs need (ZeDO estimates
+            ``f`` with the principal point at the image centre where only
+            the size is known, as in mmpose's inferencer).
     """
 
-    def __init__(self, keys: Sequence[str] = ('f', 'c', 'w', 'h')):
+    def __init__(self, keys: Sequence[str] = ('w', 'h')):
         self.keys = tuple(keys)
 
     def transform(self, results: Dict) -> Dict:

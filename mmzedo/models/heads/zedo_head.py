@@ -11,6 +11,7 @@ from mmpose.models.heads.base_head import BaseHead
 from mmpose.registry import MODELS
 
 from mmzedo.core.anchors import load_anchors
+from mmzedo.core.focal_search import estimate_focal
 from mmzedo.core.score_prior import ScorePrior
 from mmzedo.core.inputs import ZeDOInputError, check_in_image
 from mmzedo.core.zedo import zedo_lift
@@ -55,12 +56,18 @@ def _camera_vector(cam: Mapping, key: str, index: int) -> np.ndarray:
     return v
 
 
-def zedo_inputs(infos: Sequence[Mapping], causal: Optional[bool] = None):
+def zedo_inputs(infos: Sequence[Mapping], causal: Optional[bool] = None,
+                unknown_intrinsics: bool = False):
     """ZeDO's inputs from per-sample info mappings (a data sample's
     metainfo, or a dataset's data info) holding ``keypoints`` (pixels),
     ``keypoints_visible`` (confidences) and ``camera_param`` (``f``, ``c``
     in pixels). Of a multi-frame sample, the target frame is used (see
     :func:`target_frame`; ``causal`` is the dataset's setting).
+
+    With ``unknown_intrinsics``, a ``camera_param`` with the image size
+    (``w``, ``h``) but no ``f`` and ``c`` (what mmpose's inferencer gives)
+    is taken: that sample's f and c come back NaN, for
+    :func:`~mmzedo.core.estimate_focal`.
 
     Returns:
         tuple: keypoints [B, J, 2], scores [B, J], f [B, 2], c [B, 2].
@@ -76,7 +83,11 @@ def zedo_inputs(infos: Sequence[Mapping], causal: Optional[bool] = None):
                 "VideoPoseLifting codec's packing table drops them from "
                 'gt_instances).')
         cam = info.get('camera_param')
-        if cam is None or 'f' not in cam or 'c' not in cam:
+        size_only = (unknown_intrinsics and cam is not None and 'f' not in cam
+                     and 'c' not in cam and cam.get('w') is not None
+                     and cam.get('h') is not None)
+        if not size_only and (cam is None or 'f' not in cam
+                              or 'c' not in cam):
             raise ZeDOInputError(
                 f'Sample {i} has no camera intrinsics: add \'camera_param\' '
                 "to PackPoseInputs' meta_keys and give the dataset a "
@@ -92,6 +103,18 @@ def zedo_inputs(infos: Sequence[Mapping], causal: Optional[bool] = None):
         t = target_frame(info, len(k), causal)
         kpts.append(k[t])
         scores.append(v.reshape(len(k), -1)[t])
+        if size_only:
+            spread = np.linalg.norm(k[t] - k[t].mean(0), axis=-1).max()
+            if spread < 2.0:
+                raise ZeDOInputError(
+                    f'Sample {i}: its 2D spans {spread:.3g} px, not a '
+                    "person's pixels: mmpose's inferencer normalised it to "
+                    "the bounding box; call it with disable_norm_pose_2d="
+                    'True (demo/inferencer_demo.py: --disable-norm-pose-2d) '
+                    'so that ZeDO gets the pixels.')
+            fs.append(np.full(2, np.nan, np.float32))
+            cs.append(np.full(2, np.nan, np.float32))
+            continue
         fs.append(_camera_vector(cam, 'f', i))
         cs.append(_camera_vector(cam, 'c', i))
         if cam.get('w') is not None and cam.get('h') is not None:
@@ -123,7 +146,17 @@ class ZeDOHead(BaseHead):
     ``hypotheses`` [S, 17, 3] (same frame), ``energy``,
     ``reprojection_error``, ``score_norm`` [S], ``translation`` [3] and
     the validity flag ``valid`` with ``reprojection_rel`` and
-    ``bone_ratio`` (see :func:`mmzedo.core.pose_validity`).
+    ``bone_ratio`` (see :func:`mmzedo.core.pose_validity`), and the
+    intrinsics it lifted with (``focal``, ``principal_point``,
+    ``focal_estimated``, ``focal_at_search_edge``).
+
+    Where ``camera_param`` holds only the image size (``w``, ``h``: what
+    mmpose's ``MMPoseInferencer(pose3d=...)`` gives), the focal length is
+    estimated (:func:`mmzedo.core.estimate_focal`, principal point at the
+    image centre, one per image, its people pooled) and
+    ``focal_estimated`` says so. 2D that the inferencer normalised to its
+    bounding box is named (pass ``disable_norm_pose_2d=True``); the
+    inferencer sets every confidence to 1.
 
     Args:
         prior_checkpoint (str): A prior published by
@@ -212,13 +245,60 @@ class ZeDOHead(BaseHead):
     def lift(self, data_samples: List) -> dict:
         """Run ZeDO on the samples' 2D keypoints; returns
         :func:`~mmzedo.core.zedo_lift`'s dict."""
-        kpts, scores, f, c = zedo_inputs([d.metainfo for d in data_samples])
+        infos = [d.metainfo for d in data_samples]
+        kpts, scores, f, c = zedo_inputs(infos, unknown_intrinsics=True)
+        unknown = torch.isnan(f).any(1)
         bar = None
         if self.show_progress:
             bar = ProgressBar(self.zedo_cfg['steps'])
         progress = (lambda i: bar.update()) if bar else None  # noqa: E731
-        return zedo_lift(self.prior, kpts, scores, f, c, self.anchors,
-                         progress=progress, **self.zedo_cfg)
+        out = {}
+        if (~unknown).any():
+            k = (~unknown).nonzero().flatten()
+            out = self._scatter(out, k, len(infos), zedo_lift(
+                self.prior, kpts[k], scores[k], f[k], c[k], self.anchors,
+                progress=progress, **self.zedo_cfg))
+        if unknown.any():
+            k = unknown.nonzero().flatten()
+            out = self._scatter(out, k, len(infos), self._estimate_focal(
+                [infos[i] for i in k], kpts[k], scores[k]))
+        dev = out['pose'].device
+        unknown = unknown.to(dev)
+        for key, given in (('f', f), ('c', c)):
+            out[key] = torch.where(unknown[:, None],
+                                   out.pop(f'{key}_estimated', given.to(dev)),
+                                   given.to(dev))
+        out['focal_estimated'] = unknown
+        out.setdefault('focal_at_edge', torch.zeros_like(unknown))
+        return out
+
+    @staticmethod
+    def _scatter(out: dict, rows, n: int, part: dict) -> dict:
+        """Put ``part``'s per-sample outputs (first dim ``len(rows)``) into
+        rows ``rows`` of ``out``'s ``[n, ...]`` tensors."""
+        for key, value in part.items():
+            if key not in out:
+                out[key] = value.new_zeros((n, *value.shape[1:]))
+            out[key][rows.to(value.device)] = value
+        return out
+
+    def _estimate_focal(self, infos, kpts, scores) -> dict:
+        """Lift samples whose ``camera_param`` has only the image size:
+        :func:`~mmzedo.core.estimate_focal` with the principal point at the
+        image centre, one focal length per image (its people pooled, as
+        frames of one camera are in the CLI)."""
+        size = torch.tensor([[float(i['camera_param']['w']),
+                              float(i['camera_param']['h'])] for i in infos])
+        images = [str(i.get('img_path', i.get('id', n)))
+                  for n, i in enumerate(infos)]
+        groups = torch.tensor([sorted(set(images)).index(im)
+                               for im in images])
+        out = estimate_focal(self.prior, kpts, scores, size, self.anchors,
+                             groups=groups, **self.zedo_cfg)
+        for key in ('focal_candidates', 'focal_energy'):
+            out.pop(key)
+        out['f_estimated'], out['c_estimated'] = out.pop('f'), out.pop('c')
+        return out
 
     @torch.no_grad()
     def predict(self, feats, batch_data_samples: List,
@@ -263,7 +343,13 @@ class ZeDOHead(BaseHead):
                 translation=out['translation'][i][None],
                 valid=out['valid'][i][None],
                 reprojection_rel=out['reprojection_rel'][i][None],
-                bone_ratio=out['bone_ratio'][i][None]))
+                bone_ratio=out['bone_ratio'][i][None],
+                # the intrinsics lifted with: given, or estimated where
+                # camera_param had only the image size (the inferencer's)
+                focal=out['f'][i][None],
+                principal_point=out['c'][i][None],
+                focal_estimated=out['focal_estimated'][i][None],
+                focal_at_search_edge=out['focal_at_edge'][i][None]))
         return preds
 
     def _report_invalid(self, data_samples: List, valid: np.ndarray):

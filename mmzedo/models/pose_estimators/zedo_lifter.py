@@ -1,11 +1,26 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 from typing import Optional
 
+import numpy as np
 from mmpose.models.pose_estimators import PoseLifter
 from mmpose.registry import MODELS
 
 # The input glue lives with the head; importable from here as before.
 from ..heads.zedo_head import target_frame, zedo_inputs  # noqa: F401
+
+
+def inferencer_dataset_meta() -> dict:
+    """The dataset meta that mmpose's inferencers read from a lifter:
+    Human3.6M-17 (mmpose's ``h36m.py``: names, skeleton, flip pairs) with
+    ``stats_info`` set to a unit box at the origin, so that 2D the
+    inferencer normalises to the bounding box (unless
+    ``disable_norm_pose_2d``) spans under a pixel, which ZeDO names instead
+    of lifting it as if it were pixels."""
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    meta = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/'
+                                    'h36m.py'))
+    meta['stats_info'] = dict(bbox_center=np.zeros((1, 2)), bbox_scale=1.)
+    return meta
 
 
 @MODELS.register_module()
@@ -48,6 +63,23 @@ class ZeDOLifter(PoseLifter):
         for key in [k for k in state_dict if k.startswith(prefix + 'prior.')]:
             state_dict[prefix + 'head.' + key[len(prefix):]] = state_dict.pop(
                 key)
+
+    _dataset_meta = None
+
+    @property
+    def dataset_meta(self) -> dict:
+        """What mmpose's inferencers read (``dataset_name``,
+        ``stats_info``, ...). They set it from the checkpoint's or the
+        config's training data, which ZeDO has neither of (a published
+        prior; a test-only config); then it is
+        :func:`inferencer_dataset_meta`."""
+        if self._dataset_meta is None:
+            self._dataset_meta = inferencer_dataset_meta()
+        return self._dataset_meta
+
+    @dataset_meta.setter
+    def dataset_meta(self, meta: Optional[dict]) -> None:
+        self._dataset_meta = meta
 
     @property
     def prior(self):
