@@ -49,6 +49,31 @@ REFINE_SETTINGS = {
 }
 
 
+def variant_settings(variant):
+    """A run's overrides of the lifter's ``zedo_cfg`` and its label: the
+    defaults (``variant`` None), the paper's budget (:data:`PAPER_BUDGET`:
+    ``mmzedo.core.ZEDO_PAPER_BUDGET``), or a step rule's name (the textbook
+    step over the truncated range, with its own dt)."""
+    if variant is None:
+        return {}, ''
+    if variant == PAPER_BUDGET:
+        from mmzedo.core import ZEDO_PAPER_BUDGET
+        return (dict(ZEDO_PAPER_BUDGET),
+                ', the paper\'s budget: 1000 + 500 steps, plain projection')
+    return dict(step_mode=variant, loop_time=None), \
+        f', textbook {variant} step'
+
+
+def refine_hook_index(suffix: str) -> int:
+    """Where ``ZeDORefineHook`` sits in a refine config's ``custom_hooks``
+    (named, not counted on)."""
+    from mmengine.config import Config
+    hooks = Config.fromfile(osp.join(REPO, REFINE.format(suffix))).get(
+        'custom_hooks', [])
+    return next(i for i, h in enumerate(hooks)
+                if h['type'] == 'ZeDORefineHook')
+
+
 def mm(metrics, prefix=''):
     return {
         k[len(prefix):]: round(1000 * v, 1)
@@ -108,7 +133,7 @@ def main(argv=None):
                  for setting in args.settings]
     runs.sort(key=lambda r: (r[4] != 'open-cmu', args.settings.index(r[0]),
                              r[1] != 'h36m-like'))
-    for setting, rig, S, step_mode, source in runs:
+    for setting, rig, S, variant, source in runs:
         cfg = osp.join(REPO, ZEDO.format(S=S, setting=setting, rig=rig,
                                          source=source))
         opts = {
@@ -120,25 +145,16 @@ def main(argv=None):
             name += f'_{rig}'
         if source != 'open-cmu':
             name += f'_{source}'
-        if step_mode == PAPER_BUDGET:
-            from mmzedo.core import ZEDO_PAPER_BUDGET
-            opts.update({f'model.zedo_cfg.{k}': v
-                         for k, v in ZEDO_PAPER_BUDGET.items()})
-            name += '_paper-budget'
-        elif step_mode:
-            # The textbook step over the truncated range (its own dt).
-            opts['model.zedo_cfg.step_mode'] = step_mode
-            opts['model.zedo_cfg.loop_time'] = None
-            name += f'_{step_mode}'
+        overrides, label = variant_settings(variant)
+        opts.update({f'model.zedo_cfg.{k}': v for k, v in overrides.items()})
+        if variant:
+            name += f'_{variant}'
         res = run_test(
             cfg, args.prior, osp.join(work, name), args.num_samples,
             cfg_options=opts, time_module=('prior', 'score_net'))
         row = dict(
             method=f'ZeDO S={S}' +
-            (' (lowest energy)' if S > 1 else '') +
-            (', the paper\'s budget: 1000 + 500 steps, plain projection'
-             if step_mode == PAPER_BUDGET else
-             f', textbook {step_mode} step' if step_mode else ''),
+            (' (lowest energy)' if S > 1 else '') + label,
             setting=setting +
             (f', {rig} rig' if rig != 'h36m-like' else '') +
             (', Bandai (cross-dataset)' if source == 'bandai' else ''),
@@ -162,7 +178,8 @@ def main(argv=None):
                 args.baseline_checkpoint,
                 osp.join(work, f'refine{suffix or "_gt2d"}'),
                 args.num_samples,
-                cfg_options={'custom_hooks.1.prior_checkpoint': args.prior})
+                cfg_options={f'custom_hooks.{refine_hook_index(suffix)}'
+                             '.prior_checkpoint': args.prior})
             pps = round(res['num_samples'] / res['seconds'], 2)
             for key, method, prefix in (
                     ('videopose3d', 'VideoPose3D-1frm (supervised)',
