@@ -163,28 +163,26 @@ def zedo_lift_sequence(prior,
                       **(cfg or {}))
     poses, Ts = [first['pose']], [first['translation']]
     root = warm['root_index']
-    anchor = anchors - anchors[:, root:root + 1]
-    anchor = anchor[first['choice']]  # the anchor each track started from
+    centred = anchors - anchors[:, root:root + 1]
+    anchor = centred[first['choice']]  # the anchor each track started from
     if progress is not None:
         progress(0)
     restarted = torch.zeros(n, length, dtype=torch.bool, device=device)
     for i in range(1, length):
         kp, sc = keypoints[:, i], scores[:, i]
+        if jump_limit is not None:  # a suspected identity switch
+            restarted[:, i] = two_d_jump(keypoints[:, i - 1], kp,
+                                         scores[:, i - 1], sc) > jump_limit
         start = warm_start_pose(poses[-1], anchor, anchor_weight)
         pose, T = zedo_loop(prior, start, Ts[-1], kp, sc, f, c, warm)
-        redo = torch.zeros(n, dtype=torch.bool, device=device)
-        if jump_limit is not None:
-            redo = two_d_jump(keypoints[:, i - 1], kp, scores[:, i - 1],
-                              sc) > jump_limit
-        if redo.any():  # a full lift, as a track's first frame
-            k = redo.nonzero().flatten()
+        if restarted[:, i].any():  # a full lift, as a track's first frame
+            k = restarted[:, i].nonzero().flatten()
             new = zedo_lift(prior, kp[k], sc[k], f[k], c[k], anchors,
                             **(cfg or {}))
-            pose, T = pose.clone(), T.clone()
+            pose, T = pose.clone(), T.clone()  # never the previous frame's
             pose[k], T[k] = new['pose'], new['translation']
             anchor = anchor.clone()
-            anchor[k] = (anchors - anchors[:, root:root + 1])[new['choice']]
-            restarted[:, i] = redo
+            anchor[k] = centred[new['choice']]
         poses.append(pose)
         Ts.append(T)
         if progress is not None:

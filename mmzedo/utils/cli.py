@@ -1,6 +1,7 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 """Command-line entry points that end as argparse does on bad input."""
 import os.path as osp
+import re
 import sys
 from typing import Callable, Optional, Sequence
 
@@ -25,7 +26,7 @@ def run_cli(main: Callable, argv: Optional[Sequence[str]] = None,
     except INPUT_ERRORS as e:
         message = str(e.args[0]) if isinstance(e, KeyError) and e.args \
             else str(e)
-    if message.startswith(f'{prog}: error: '):
-        message = message[len(f'{prog}: error: '):]
+    # a tool's own "NAME: error: " prefix is not repeated
+    message = re.sub(r'^[\w.-]+: error: ', '', message)
     sys.stderr.write(f'{prog}: error: {message}\n')
     raise SystemExit(2)

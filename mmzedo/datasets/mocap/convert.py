@@ -17,10 +17,10 @@ The output is exactly what :class:`mmpose.datasets.Human36mDataset` reads
 Everything is deterministic given ``seed``.
 """
 import contextlib
+import hashlib
 import json
 import os.path as osp
 import pickle
-import hashlib
 import re
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
