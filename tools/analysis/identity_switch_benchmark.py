@@ -13,8 +13,8 @@ the warm start, with and without restarts:
   two people), the errors taken on the frames after the switch.
 
 Prints a Markdown table: MPJPE / P-MPJPE (mm), the share of frames lifted
-in full again (each costs a full lift: 50 prior evaluations against a warm
-frame's 36) and the share flagged valid, with GT and detector-like 2D.
+in full again (each costs a full lift, 50 prior evaluations, on top of
+the warm step's 36) and the share flagged valid, with GT and detector-like 2D.
 The 2D jump and the relative reprojection error of the warm-started
 frames (no restarts) are summarised per setting (median,
 99th percentile, max on clean runs; median, min on switched frames), as
