@@ -235,8 +235,7 @@ def train(work_dir: str, out: str, device: str, max_iters=None,
           overwrite: bool = False) -> str:
     """Train the exported config (plain torch) and publish it to ``out``;
     returns the last published file."""
-    from mmzedo.core import (ScorePrior, augment_poses, build_score_net,
-                             published_prior)
+    from mmzedo.core import ScorePrior, augment_poses, published_prior
     from mmzedo.core.score_prior import check_prior_data
     from mmzedo.utils.safe_io import atomic_path, refuse_replacing_outputs
     for name, value in (('--max-iters', max_iters),
@@ -262,10 +261,8 @@ def train(work_dir: str, out: str, device: str, max_iters=None,
     poses = load_poses(osp.join(work_dir, 'poses.npy'), s['batch_size'])
     torch.manual_seed(seed)
     poses = poses.to(device)
-    cfg = dict(s['prior_cfg'])
     try:
-        prior = ScorePrior(build_score_net(dict(cfg.pop('score_net'))),
-                           **cfg).to(device)
+        prior = ScorePrior.from_cfg(s['prior_cfg']).to(device)
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f'{path}: prior_cfg does not build a prior '
                          f'({type(e).__name__}: {e}).') from None

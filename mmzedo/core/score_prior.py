@@ -160,9 +160,7 @@ def published_prior(state: dict, prior_cfg: dict, config: str,
         raise KeyError('A published prior needs "prior.*" weights, got '
                        f'{sorted(state)[:3]}.')
     data = check_prior_data(data, config)
-    cfg = dict(prior_cfg)
-    load_prior_weights(ScorePrior(build_score_net(dict(cfg.pop('score_net'))),
-                                  **cfg), state, config)
+    load_prior_weights(ScorePrior.from_cfg(prior_cfg), state, config)
     meta = dict(
         format=PRIOR_FORMAT,
         units='m',
@@ -288,6 +286,14 @@ class ScorePrior(nn.Module):
                             generator=generator)
 
     @classmethod
+    def from_cfg(cls, prior_cfg: dict) -> 'ScorePrior':
+        """A new prior from a ``prior_cfg`` (what a published file stores
+        and ``PosePrior.prior_cfg`` records): the network built by its
+        ``score_net.type``, the other keys as this class's arguments."""
+        cfg = dict(prior_cfg)
+        return cls(build_score_net(dict(cfg.pop('score_net'))), **cfg)
+
+    @classmethod
     def from_checkpoint(cls, path: str, map_location='cpu') -> 'ScorePrior':
         """Load a prior published by ``tools/publish_prior.py`` (plain torch,
         ``weights_only`` safe; no mmengine needed).
@@ -312,8 +318,7 @@ class ScorePrior(nn.Module):
                 raise ValueError(f'{path}: joint layout '
                                  f'{meta.get("joint_names")} is not '
                                  'Human3.6M-17.')
-        cfg = dict(ckpt['prior_cfg'])
-        prior = cls(build_score_net(cfg.pop('score_net')), **cfg)
+        prior = cls.from_cfg(ckpt['prior_cfg'])
         sha = meta.get('sha256')
         if sha is not None and sha != state_dict_sha256(ckpt['state_dict']):
             raise ValueError(f'{path}: the weights do not match the '

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmzedo.core import ScorePrior, build_score_net
+from mmzedo.core import ScorePrior
 from ..conftest import REPO_ROOT
 
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
@@ -216,9 +216,8 @@ def test_short_run_publishes_a_prior_that_learnt(exported, open_benchmark,
                             'annotation_body3d', 'fps10',
                             'cmu_test.npz'))['S'][::50, :, :3]
     x = torch.from_numpy(test - test[:, :1]).float()
-    cfg = dict(s['prior_cfg'])
     torch.manual_seed(0)
-    fresh = ScorePrior(build_score_net(cfg.pop('score_net')), **cfg).eval()
+    fresh = ScorePrior.from_cfg(s['prior_cfg']).eval()
 
     def loss(model):
         torch.manual_seed(2)

@@ -291,8 +291,7 @@ class ZeDOHead(BaseHead):
                               float(i['camera_param']['h'])] for i in infos])
         images = [str(i.get('img_path', i.get('id', n)))
                   for n, i in enumerate(infos)]
-        groups = torch.tensor([sorted(set(images)).index(im)
-                               for im in images])
+        groups = torch.from_numpy(np.unique(images, return_inverse=True)[1])
         out = estimate_focal(self.prior, kpts, scores, size, self.anchors,
                              groups=groups, **self.zedo_cfg)
         for key in ('focal_candidates', 'focal_energy'):
