@@ -355,43 +355,67 @@ def anchors1():
     return torch.from_numpy(load_anchors(anchor_file(1))['anchors'])
 
 
-FAST = dict(steps=5, init_steps=5, warmup=1)
+def budget(steps, init_steps, warmup):
+    """Solver settings: ``steps`` main-loop steps (``warmup`` of them with T
+    fixed) and ``init_steps`` initial-pose steps."""
+    return dict(init=dict(steps=init_steps),
+                loops=dict(main=dict(steps=steps, warmup=warmup)))
 
 
-def _lift(prior, data, default_anchors, **changes):
+FAST = budget(5, 5, 1)
+FULL = budget(100, 50, 20)
+
+
+def _lift(prior, data, default_anchors, solver=FAST, **changes):
+    """ZeDO on ``data`` with ``changes`` of its inputs (keypoints, scores, f,
+    c, anchors) and nested settings over ``solver``."""
     kp, conf, f, c, _ = data
     args = dict(keypoints=kp, scores=conf, f=f, c=c,
                 anchors=default_anchors)
-    cfg = dict(FAST)
+    cfg = {}
     for k, v in changes.items():
         (args if k in args else cfg)[k] = v
     return zedo_lift(prior, args.pop('keypoints'), args.pop('scores'),
                      args.pop('f'), args.pop('c'), args.pop('anchors'),
-                     **cfg)
+                     solver=solver, **cfg)
+
+
+def _main(**settings):
+    return dict(loops=dict(main=settings))
 
 
 @pytest.mark.parametrize('setting, match', [
-    (dict(steps=0), 'steps=0'),
-    (dict(steps=-3), 'steps=-3'),
-    (dict(steps=2.5), 'steps=2.5'),
-    (dict(warmup=-1), 'warmup=-1'),
-    (dict(init_steps=-1), 'init_steps'),
-    (dict(t_max=0.01, t_min=0.1), 't_min <= t_max'),
-    (dict(t_max=1.5), 't_max <= 1'),
-    (dict(t_min=0.0), '0 < t_min'),
-    (dict(init_lr=0), 'init_lr'),
-    (dict(energy_t=0), 'energy_t'),
-    (dict(loop_time=0), 'loop_time'),
-    (dict(ray_relaxation=2.0), 'ray_relaxation'),
-    (dict(ray_relaxation=0), 'ray_relaxation'),
-    (dict(init_axes='w'), 'init_axes'),
-    (dict(step_mode='bogus'), 'Unknown reverse step'),
-    (dict(valid_bone_ratio=(2, 1)), 'valid_bone_ratio'),
+    (dict(loops=dict(main=dict(steps=0), polish=dict(steps=0))),
+     'at least one step'),
+    (_main(steps=-3), 'loops.main.steps=-3'),
+    (_main(steps=2.5), 'loops.main.steps=2.5'),
+    (_main(warmup=-1), 'loops.main.warmup=-1'),
+    (dict(init=dict(steps=-1)), 'init.steps'),
+    (_main(t_max=0.01, t_min=0.1), 't_min <= t_max'),
+    (_main(t_max=1.5), 't_max <= 1'),
+    (dict(loops=dict(polish=dict(t_min=0.0))), '0 < t_min'),
+    (dict(init=dict(lr=0)), 'init.lr'),
+    (dict(choice=dict(energy_t=0)), 'choice.energy_t'),
+    (_main(loop_time=0), 'loops.main.loop_time'),
+    (_main(ray_relaxation=2.0), 'ray_relaxation'),
+    (_main(ray_relaxation=0), 'ray_relaxation'),
+    (dict(init=dict(axes='w')), 'init.axes'),
+    (_main(step_rule='bogus'), 'Unknown reverse step'),
+    (dict(valid=dict(bone_ratio=(2, 1))), 'valid.bone_ratio'),
     (dict(root_index=17), 'root_index=17: the poses have 17 joints'),
-    (dict(init_joints=(0, 1, 40)), 'init_joints=\\(0, 1, 40\\)'),
-    (dict(init_joints=(0, )), 'at least 2 distinct'),
-    (dict(init_joints=(1, 1)), 'at least 2 distinct'),
-    (dict(choice='best'), 'Unknown hypothesis choice'),
+    (dict(init=dict(joints=(0, 1, 40))), 'init.joints=\\(0, 1, 40\\)'),
+    (dict(init=dict(joints=(0, ))), 'at least 2 distinct'),
+    (dict(init=dict(joints=(1, 1))), 'at least 2 distinct'),
+    (dict(choice=dict(rule='best')), 'Unknown hypothesis choice'),
+    (dict(valid=dict(min_joint=3)), "Unknown ZeDO setting 'valid.min_joint'"),
+    (dict(loops=dict(polsh=dict(steps=3))), "loop stage 'loops.polsh' is new"),
+    (dict(sequence=dict(warm_loops=dict(main=dict(stepz=1)))),
+     "'sequence.warm_loops.main.stepz'"),
+    # The flat layout before the stages: named where the setting lives now.
+    (dict(steps=20), "'steps' is now loops.main.steps"),
+    (dict(polish_steps=0), "'polish_steps' is now loops.polish.steps"),
+    (dict(init_joints=(0, 1, 4)), "'init_joints' is now init.joints"),
+    (dict(choice='energy'), 'the rule is now choice.rule'),
 ])
 def test_bad_settings(shipped_prior, real_2d, anchors1, setting, match):
     with pytest.raises((ZeDOInputError, ValueError), match=match):
@@ -404,8 +428,8 @@ def test_bad_warm_start_setting(shipped_prior, real_2d, anchors1, weight):
     kp, conf, f, c, _ = real_2d
     with pytest.raises(ZeDOInputError, match='anchor_weight'):
         zedo_lift_sequence(shipped_prior, kp[None, :2], conf[None, :2],
-                           f[:1], c[:1], anchors1, cfg=FAST,
-                           warm_cfg=dict(anchor_weight=weight))
+                           f[:1], c[:1], anchors1, solver=FAST,
+                           sequence=dict(anchor_weight=weight))
 
 
 @pytest.mark.parametrize('case, match', [
@@ -425,11 +449,11 @@ def test_bad_sequences(shipped_prior, real_2d, anchors1, case, match):
         conf = conf[:, :1]
     with pytest.raises(ZeDOInputError, match=match):
         zedo_lift_sequence(shipped_prior, kp, conf, f[:1], c[:1], anchors1,
-                           cfg=FAST)
+                           solver=FAST)
 
 
 def test_misspelt_setting(shipped_prior, real_2d, anchors1):
-    with pytest.raises(TypeError, match='Unknown ZeDO settings'):
+    with pytest.raises(ZeDOInputError, match="Unknown ZeDO setting 'step'"):
         _lift(shipped_prior, real_2d, anchors1, step=100)
 
 
@@ -522,10 +546,8 @@ def test_degenerate_results_are_flagged(shipped_prior, real_2d, anchors1,
         changes = dict(scores=conf)
     else:
         changes = dict(keypoints=kp + 1e5)  # rays ~90 deg off-axis
-    ok = _lift(shipped_prior, real_2d, anchors1, steps=100, init_steps=50,
-               warmup=20)
-    out = _lift(shipped_prior, real_2d, anchors1, steps=100, init_steps=50,
-                warmup=20, **changes)
+    ok = _lift(shipped_prior, real_2d, anchors1, FULL)
+    out = _lift(shipped_prior, real_2d, anchors1, FULL, **changes)
     assert ok['valid'].all()
     assert not out['valid'].all()
     bad = ~out['valid']
@@ -549,8 +571,9 @@ def test_nearly_collinear_2d_is_flagged(shipped_prior, real_2d, anchors1):
     assert (weighted_2d_aspect(line, conf) < 0.015).all()
     out = _lift(shipped_prior, real_2d, anchors1, keypoints=line)
     assert not out['valid'].any()
-    with pytest.raises(ZeDOInputError, match='valid_min_2d_aspect'):
-        _lift(shipped_prior, real_2d, anchors1, valid_min_2d_aspect=1.5)
+    with pytest.raises(ZeDOInputError, match='valid.min_2d_aspect'):
+        _lift(shipped_prior, real_2d, anchors1,
+              valid=dict(min_2d_aspect=1.5))
 
 
 def test_focal_length_and_principal_point_swapped(shipped_prior, real_2d,
@@ -562,10 +585,9 @@ def test_focal_length_and_principal_point_swapped(shipped_prior, real_2d,
     kp, conf, f, c, _ = real_2d
     assert (off_axis_angle(kp, conf, f, c) < 30).all()
     assert (off_axis_angle(kp, conf, c, f) > 50).all()
-    full = dict(steps=100, init_steps=50, warmup=20)
-    ok = _lift(shipped_prior, real_2d, anchors1, **full)
-    swapped = _lift(shipped_prior, real_2d, anchors1, f=c.clone(),
-                    c=f.clone(), **full)
+    ok = _lift(shipped_prior, real_2d, anchors1, FULL)
+    swapped = _lift(shipped_prior, real_2d, anchors1, FULL, f=c.clone(),
+                    c=f.clone())
     assert ok['valid'].all() and not swapped['valid'].any()
 
 
@@ -579,9 +601,10 @@ def test_focal_search_2d_outside_the_image(shipped_prior, real_2d,
     size = torch.tensor([[1000., 1002.]]).expand(len(kp), 2)
     with pytest.raises(ZeDOInputError, match='lie outside their image'):
         estimate_focal(shipped_prior, kp + 3000, conf, size, anchors1,
-                       **FAST)
+                       solver=FAST)
     with pytest.raises(ZeDOInputError, match='check the image size'):
-        estimate_focal(shipped_prior, kp, conf, size / 10, anchors1, **FAST)
+        estimate_focal(shipped_prior, kp, conf, size / 10, anchors1,
+                       solver=FAST)
 
 
 # ---------------------------------------- lifter, metric, refine hook ----
@@ -676,7 +699,7 @@ def test_invalid_poses_warn_count_or_raise(open_benchmark):
     vis = np.zeros_like(np.asarray(s.metainfo['keypoints_visible']))
     vis[..., [0, 1, 4]] = 1  # only the hips: flagged (see above)
     s.set_metainfo(dict(keypoints_visible=vis))
-    lifter = _lifter(zedo_cfg=dict(steps=100, warmup=20, init_steps=50))
+    lifter = _lifter(zedo_cfg=FULL)
     out = lifter.predict(None, samples)
     valid = [bool(d.pred_instances.valid[0]) for d in out]
     assert valid == [False, True, True, True]
@@ -685,7 +708,7 @@ def test_invalid_poses_warn_count_or_raise(open_benchmark):
     res = metric.compute_metrics(metric.results)
     assert res['invalid'] == 1 and res['valid_ratio'] == 0.75
     strict = _lifter(on_invalid='error',
-                     zedo_cfg=dict(steps=100, warmup=20, init_steps=50))
+                     zedo_cfg=FULL)
     with pytest.raises(ZeDOInputError, match="flagged invalid"):
         strict.predict(None, samples)
 

@@ -37,8 +37,8 @@ ZEDO = 'configs/zedo/zedo_S{S}_{setting}_{source}-{rig}.py'
 SOURCES = {'open-cmu': 'data/open_h36m', 'bandai': 'data/bandai_h36m'}
 CROSS_RIGS = ('phone-wide', 'telephoto')
 #: The paper's (and the official release's) budget with the plain ray
-#: projection (mmzedo.core.ZEDO_PAPER_BUDGET), as a row to compare the
-#: defaults with in the same run.
+#: projection (the solver preset 'paper-budget', mmzedo.core.PRESETS), as a
+#: row to compare the defaults with in the same run.
 PAPER_BUDGET = 'paper-budget'
 REFINE = 'configs/zedo_refine/videopose3d_tcn-1frm_open-cmu_zedo-refine{}.py'
 REFINE_SETTINGS = {
@@ -50,18 +50,18 @@ REFINE_SETTINGS = {
 
 
 def variant_settings(variant):
-    """A run's overrides of the lifter's ``zedo_cfg`` and its label: the
-    defaults (``variant`` None), the paper's budget (:data:`PAPER_BUDGET`:
-    ``mmzedo.core.ZEDO_PAPER_BUDGET``), or a step rule's name (the textbook
-    step over the truncated range, with its own dt)."""
+    """A run's settings of the lifter's ``zedo_cfg`` as ``--cfg-options``
+    (dotted names) and its label: the defaults (``variant`` None), the
+    paper's budget (:data:`PAPER_BUDGET`, a preset of the solver), or a
+    step rule's name (in both loop stages; the main loop with the textbook
+    step over the truncated range and its own dt)."""
     if variant is None:
         return {}, ''
     if variant == PAPER_BUDGET:
-        from mmzedo.core import ZEDO_PAPER_BUDGET
-        return (dict(ZEDO_PAPER_BUDGET),
+        return (dict(preset=PAPER_BUDGET),
                 ', the paper\'s budget: 1000 + 500 steps, plain projection')
-    return dict(step_mode=variant, loop_time=None), \
-        f', textbook {variant} step'
+    return {'loops.main.step_rule': variant, 'loops.main.loop_time': None,
+            'loops.polish.step_rule': variant}, f', textbook {variant} step'
 
 
 def refine_hook_index(suffix: str) -> int:

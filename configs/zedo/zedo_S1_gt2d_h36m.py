@@ -21,8 +21,10 @@ model = dict(
     prior_checkpoint=prior_checkpoint,
     anchors=anchors,
     num_hypotheses=num_hypotheses,
-    # Overrides of the loop's settings; the defaults (the paper's, but for
-    # the step rule) live in one place: mmzedo.core.ZEDO_DEFAULTS.
+    # The solver's settings, grouped by stage (init, loops.main,
+    # loops.polish, choice, valid, sequence): nested overrides of
+    # mmzedo.core.ZEDO_DEFAULTS, or of a preset (mmzedo.core.PRESETS), e.g.
+    # dict(preset='10-evaluations') or dict(loops=dict(main=dict(steps=20))).
     zedo_cfg=dict())
 
 codec = dict(

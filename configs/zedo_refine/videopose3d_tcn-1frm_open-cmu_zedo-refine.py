@@ -11,8 +11,9 @@ custom_hooks = [
     dict(
         type='ZeDORefineHook',
         prior_checkpoint='checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth',
-        # Overrides of mmzedo.core.REFINE_DEFAULTS (100 steps, 20 warm-up,
-        # t 0.05 -> 0.01, the official step), e.g. zedo_cfg=dict(steps=50).
+        # Nested overrides of the solver preset 'refine' (mmzedo.core.PRESETS:
+        # 100 steps, 20 warm-up, t 0.05 -> 0.01, the official step, no
+        # polish), e.g. zedo_cfg=dict(loops=dict(main=dict(steps=50))).
         zedo_cfg=None,
         resolve_rotation=False)
 ]

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from mmzedo.core import ZeDOInputError, zedo_lift
+from mmzedo.core import ZeDOInputError, ZeDOSolver
 from mmzedo.core.inputs import check_in_image
 from mmzedo.core.focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
 from mmzedo.core.sequence import zedo_lift_sequence
@@ -73,13 +73,13 @@ def load_camera_json(path: str) -> Dict:
 
 
 def liftable(scores: np.ndarray, min_joints: int = MIN_JOINTS,
-             zedo_cfg: Optional[dict] = None) -> List:
+             solver=None) -> List:
     """Why each person [N, 17] cannot be lifted (None if it can): too few
-    confident joints, or one of the initial pose fit's ``init_joints``
-    (of ``zedo_cfg`` over the defaults) unseen."""
-    from mmzedo.core import resolve_zedo_cfg
+    confident joints, or one of the initial pose fit's joints (``init.joints``
+    of the ``solver``, as ``ZeDOSolver.build`` takes it) unseen."""
+    from mmzedo.core import ZeDOSolver
     from mmzedo.utils.skeleton import JOINT_NAMES
-    required = resolve_zedo_cfg(zedo_cfg)['init_joints']
+    required = ZeDOSolver.build(solver).cfg['init']['joints']
     out = []
     for s in scores:
         n = int((s > 0).sum())
@@ -135,7 +135,9 @@ def lift_pose2d(data: dict,
         min_joints: Fewest confident joints to lift a person.
         sequence: Lift tracked people with a warm start
             (:func:`zedo_lift_sequence`). Defaults to the input's kind.
-        zedo_cfg: Overrides of :data:`~mmzedo.core.ZEDO_DEFAULTS`.
+        zedo_cfg: The solver's settings (as ``ZeDOSolver.build`` takes them:
+            nested overrides of :data:`~mmzedo.core.ZEDO_DEFAULTS`, a
+            preset's name, or a solver); they reach every frame.
         focal_search: Overrides of ``FOCAL_SEARCH_DEFAULTS``.
         progress: Show a progress bar.
 
@@ -146,7 +148,7 @@ def lift_pose2d(data: dict,
     """
     frames = data['frames']
     sequence = data['is_video'] if sequence is None else sequence
-    zedo_cfg = dict(zedo_cfg or {})
+    solver = ZeDOSolver.build(zedo_cfg)
     people = []  # (frame index, instance index, kpts, scores)
     for fi, frame in enumerate(frames):
         frame['people'] = []
@@ -155,7 +157,7 @@ def lift_pose2d(data: dict,
         kpts = np.stack([p['keypoints'] for p in frame['instances']])
         scores = np.stack([p['scores'] for p in frame['instances']])
         kpts, scores = to_h36m(kpts, scores, data['layout'])
-        reasons = liftable(scores, min_joints, zedo_cfg)
+        reasons = liftable(scores, min_joints, solver)
         for k, (inst, kp, sc, why) in enumerate(
                 zip(frame['instances'], kpts, scores, reasons)):
             rec = dict(index=k, track_id=inst.get('track_id'),
@@ -181,15 +183,15 @@ def lift_pose2d(data: dict,
             for rec, inst in zip(frame['people'], frame['instances']):
                 rec['track_id'] = inst['track_id']
     if cameras is None:
-        _estimate_focals(frames, people, prior, anchors, sequence, zedo_cfg,
+        _estimate_focals(frames, people, prior, anchors, sequence, solver,
                          focal_search, progress)
     bar = _bar(len(people), progress)
     if sequence:
-        _lift_tracks(frames, people, prior, anchors, zedo_cfg, bar)
+        _lift_tracks(frames, people, prior, anchors, solver, bar)
     else:
         kp, sc = _gather(frames, people)
         f, c = _intrinsics(frames, people)
-        out = zedo_lift(prior, kp, sc, f, c, anchors, **zedo_cfg)
+        out = solver.lift(prior, kp, sc, f, c, anchors)
         _scatter(frames, people, {k: v.cpu().numpy() for k, v in out.items()})
         if bar is not None:
             bar.update(len(people))
@@ -266,7 +268,7 @@ def _scatter(frames, people, out):
             rec['restarted'] = bool(out['restarted'][n])
 
 
-def _estimate_focals(frames, people, prior, anchors, sequence, zedo_cfg,
+def _estimate_focals(frames, people, prior, anchors, sequence, solver,
                      focal_search, progress, max_per_group=64):
     """One focal length per image (per video for sequences), chosen by
     :func:`estimate_focal` on (at most ``max_per_group`` of) its people."""
@@ -285,7 +287,7 @@ def _estimate_focals(frames, people, prior, anchors, sequence, zedo_cfg,
     out = estimate_focal(
         prior, kp, sc, size, anchors, groups=groups, search=focal_search,
         progress=(lambda k: bar.update()) if bar else None,  # noqa: E731
-        **zedo_cfg)
+        solver=solver)
     f, c = out['f'].cpu().numpy(), out['c'].cpu().numpy()
     edge = out['focal_at_edge'].cpu().numpy()
     by_frame = {fi: (f[n], c[n], edge[n])
@@ -303,7 +305,7 @@ def _estimate_focals(frames, people, prior, anchors, sequence, zedo_cfg,
         frame['focal_at_edge'] = bool(at_edge)
 
 
-def _lift_tracks(frames, people, prior, anchors, zedo_cfg, bar,
+def _lift_tracks(frames, people, prior, anchors, solver, bar,
                  segment=SEGMENT_FRAMES):
     """Warm-started lifting of each track's runs of consecutive liftable
     frames, cut into segments of at most ``segment`` frames: segments of
@@ -331,7 +333,7 @@ def _lift_tracks(frames, people, prior, anchors, zedo_cfg, bar,
         kp, sc = np.stack([d[0] for d in data]), np.stack([d[1] for d in data])
         # one camera per segment: its first frame's
         f, c = _intrinsics(frames, [piece[0] for piece in group])
-        out = zedo_lift_sequence(prior, kp, sc, f, c, anchors, cfg=zedo_cfg)
+        out = zedo_lift_sequence(prior, kp, sc, f, c, anchors, solver=solver)
         out = {k: v.cpu().numpy() for k, v in out.items()}
         for n, piece in enumerate(group):
             _scatter(frames, piece, {k: v[n] for k, v in out.items()})

@@ -5,7 +5,8 @@ from .augment import (AUGMENT_DEFAULTS, BODY_PARTS, augment_poses,
                       body_frame, flip_poses, hip_flexion, knee_flexion,
                       low_pose_mask, mix_parts, perturb_joint_angles,
                       resolve_augment_cfg, rotate_poses, rotation_matrices,
-                      scale_bones, seat_poses, tilt_poses)
+                      scale_bones, seat_poses, tilt_poses,
+                      with_bone_lengths)
 from .score_net import (SCORE_NETS, ScoreMLP, build_score_net,
                         timestep_embedding)
 from .camera_geometry import (project, project_onto_rays, ray_translation,
@@ -23,12 +24,11 @@ from .inputs import ZeDOInputError, check_zedo_inputs
 from .rotations import quaternion_to_matrix
 from .zedo import (initial_pose_optimiser, pose_validity, reprojection_error,
                    score_result, zedo_lift, zedo_loop)
-from .zedo_settings import (REFINE_DEFAULTS, ZEDO_10_EVALUATIONS,
-                            ZEDO_DEFAULTS, ZEDO_PAPER_BUDGET,
-                            resolve_zedo_cfg)
+from .zedo_settings import LOOP_SETTINGS, ZEDO_DEFAULTS, resolve_zedo_cfg
+from .solver import PRESETS, ZeDOSolver
 from .likelihood import prior_log_likelihood
 from .focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
-from .sequence import WARM_START_DEFAULTS, zedo_lift_sequence
+from .sequence import zedo_lift_sequence
 
 __all__ = [
     'AUGMENT_DEFAULTS', 'BODY_PARTS', 'CHOICE_RULES', 'COSTLY_CHOICE_RULES',
@@ -36,12 +36,11 @@ __all__ = [
     'PRIOR_FORMAT',
     'body_frame', 'knee_flexion', 'mix_parts', 'perturb_joint_angles',
     'tilt_poses',
-    'REFINE_DEFAULTS', 'SCORE_NETS', 'SDE', 'STEP_EVALUATIONS', 'STEP_RULES',
+    'LOOP_SETTINGS', 'PRESETS', 'SCORE_NETS', 'SDE', 'STEP_EVALUATIONS',
+    'STEP_RULES',
     'ScoreMLP', 'TimeSchedule',
     'ScorePrior', 'SubVPSDE', 'TRAIN_T_DEFAULTS', 'VESDE', 'VPSDE',
-    'WARM_START_DEFAULTS', 'ZEDO_10_EVALUATIONS', 'ZEDO_DEFAULTS',
-    'ZEDO_PAPER_BUDGET',
-    'ZeDOInputError', 'augment_poses',
+    'ZEDO_DEFAULTS', 'ZeDOInputError', 'ZeDOSolver', 'augment_poses',
     'build_score_net', 'build_sde', 'estimate_focal', 'check_train_t',
     'check_zedo_inputs', 'flip_poses', 'get_step_rule',
     'initial_pose_optimiser', 'pose_validity', 'project', 'project_onto_rays',
@@ -49,7 +48,7 @@ __all__ = [
     'quaternion_to_matrix', 'ray_translation', 'register_step_rule',
     'reprojection_error', 'resolve_augment_cfg', 'resolve_zedo_cfg',
     'rotate_poses', 'rotation_matrices', 'sample_train_times', 'scale_bones',
-    'seat_poses', 'hip_flexion', 'low_pose_mask',
+    'seat_poses', 'hip_flexion', 'low_pose_mask', 'with_bone_lengths',
     'score_result', 'state_dict_sha256', 'timestep_embedding', 'unit_rays',
     'zedo_lift', 'zedo_lift_sequence', 'zedo_loop'
 ]

@@ -157,6 +157,21 @@ def _check_joints(x: Tensor, parents: Sequence[int], what: str) -> None:
                          f'[B, {len(parents)}, 3]), got {list(x.shape)}.')
 
 
+def with_bone_lengths(x: Tensor,
+                      lengths: Tensor,
+                      parents: Sequence[int] = tuple(PARENTS)) -> Tensor:
+    """Poses ``[B, J, 3]`` with their bone directions and root kept and
+    their bones set to ``lengths`` (``[J - 1]`` or ``[B, J - 1]``: the bones
+    ending at joints 1..J-1, as :func:`mmzedo.utils.bone_lengths`)."""
+    _check_joints(x, parents, 'with_bone_lengths')
+    bones = _bones(x, parents)
+    norm = bones[:, 1:].norm(dim=-1, keepdim=True).clamp(min=1e-9)
+    lengths = torch.as_tensor(lengths, dtype=x.dtype, device=x.device)
+    bones = torch.cat([bones[:, :1], bones[:, 1:] / norm *
+                       lengths.expand(len(x), -1)[..., None]], 1)
+    return _from_bones(x[:, :1], bones, parents)
+
+
 def scale_bones(x: Tensor,
                 prob: float = 0.5,
                 global_std: float = 0.05,

@@ -10,13 +10,13 @@ of its own). ``out`` holds the hypotheses
 (:func:`~mmzedo.core.zedo.score_result`); ``prior`` is the pose prior.
 
 Rules (:data:`CHOICE_RULES`; add one with :func:`register_choice_rule`;
-a ZeDO setting ``choice`` names the lifter's):
+the solver setting ``choice.rule`` names the lifter's):
 
 - ``'energy'`` (default): ZeDO's energy, the reprojection error plus
-  ``energy_prior_weight`` times the prior's implausibility;
+  ``choice.prior_weight`` times the prior's implausibility;
 - ``'reprojection'``: the reprojection error alone;
 - ``'implausibility'``: the prior's implausibility alone (the RMS of its
-  predicted noise at ``energy_t``);
+  predicted noise at ``choice.energy_t``);
 - ``'consensus'``: the distance to the hypotheses' mean pose;
 - ``'likelihood'``: minus the prior's log-likelihood
   (:func:`~mmzedo.core.likelihood.prior_log_likelihood`, exact: minutes

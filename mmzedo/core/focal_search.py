@@ -4,12 +4,12 @@ torch).
 
 With the principal point at the image centre, every candidate focal length
 ``f_k`` (a geometric grid relative to the image's longer side) is tried with
-:func:`~mmzedo.core.zedo.zedo_lift`; the ZeDO energy (reprojection error +
-prior implausibility) is summed over the people that share a camera (one
-image, or one video), the grid minimum is refined by a parabola through its
-neighbours in ``log f``, and the poses are lifted once more at that focal
-length. A wrong focal length bends the rays so that no plausible pose fits
-them all, which is what the energy measures.
+the ZeDO solver (:meth:`~mmzedo.core.ZeDOSolver.lift`); the ZeDO energy
+(reprojection error + prior implausibility) is summed over the people that
+share a camera (one image, or one video), the grid minimum is refined by a
+parabola through its neighbours in ``log f``, and the poses are lifted once
+more at that focal length. A wrong focal length bends the rays so that no
+plausible pose fits them all, which is what the energy measures.
 """
 import math
 from typing import Callable, Dict, Optional
@@ -19,13 +19,15 @@ from torch import Tensor
 
 from .settings import merge_settings
 from .inputs import as_float_tensor, check_2d_in_image
-from .zedo import zedo_lift
+from .solver import PRESETS, ZeDOSolver
 
 #: Candidate focal lengths: ``focal_num`` values from ``focal_min`` to
 #: ``focal_max`` times the image's longer side (a 0.3x..4x range covers
 #: ~118 deg to ~14 deg horizontal fields of view), geometric. The
-#: candidates are scored with ``candidate_loop`` (overrides of the ZeDO
-#: settings for the search only): the plain ray projection and 100 steps,
+#: candidates are scored with ``candidate_loops`` over the solver's loop
+#: stages (for the search only; the solver preset ``'focal-candidates'`` is
+#: the default solver with them): the plain ray projection and 100 steps,
+#: no polish,
 #: whose energy tells focal lengths apart better than a short over-relaxed
 #: loop (49 steps; open benchmark, 384 samples apart from the reported
 #: ones, per image: MPJPE +0.8..3.1% against known K instead of +2..6.7%,
@@ -33,8 +35,9 @@ from .zedo import zedo_lift
 #: chosen focal length uses the caller's settings.
 FOCAL_SEARCH_DEFAULTS = dict(
     focal_min=0.3, focal_max=4.0, focal_num=12,
-    candidate_loop=dict(steps=100, warmup=20, loop_time=1.0,
-                        ray_relaxation=1.0, polish_steps=0))
+    candidate_loops=dict(main=dict(steps=100, warmup=20, loop_time=1.0,
+                                   ray_relaxation=1.0),
+                         polish=dict(steps=0)))
 
 
 def _parabola_vertex(y0: float, y1: float, y2: float) -> float:
@@ -55,23 +58,26 @@ def estimate_focal(prior,
                    groups: Optional[Tensor] = None,
                    search: Optional[dict] = None,
                    progress: Optional[Callable[[int], None]] = None,
-                   **cfg) -> Dict[str, Tensor]:
+                   solver=None,
+                   **overrides) -> Dict[str, Tensor]:
     """Lift 2D poses whose intrinsics are unknown.
 
     Args:
-        prior, keypoints, scores, anchors: As :func:`zedo_lift`.
+        prior, keypoints, scores, anchors: As :meth:`ZeDOSolver.lift
+            <mmzedo.core.solver.ZeDOSolver.lift>`.
         image_size: Width and height [B, 2] (pixels); the principal point
             is their centre.
         groups: Camera index [B] of each sample (samples of one group share
             the focal length). Defaults to one camera per sample.
         search: Overrides of :data:`FOCAL_SEARCH_DEFAULTS`.
         progress: Called with the candidate's index after each one.
-        **cfg: Overrides of :data:`~mmzedo.core.ZEDO_DEFAULTS` (for the
-            candidates: updated with ``search['candidate_loop']``).
+        solver, **overrides: The solver (as ``ZeDOSolver.build`` takes it)
+            of the final lift; the candidates run it with
+            ``search['candidate_loops']`` over its loops.
 
     Returns:
-        dict: :func:`zedo_lift`'s outputs at the chosen focal length, plus
-        ``f`` and ``c`` [B, 2], ``focal_candidates`` [K] (relative to the
+        dict: :meth:`ZeDOSolver.lift`'s outputs at the chosen focal length,
+        plus ``f`` and ``c`` [B, 2], ``focal_candidates`` [K] (relative to the
         longer image side), ``focal_energy`` [K, B] (the chosen
         hypothesis's energy at each candidate) and ``focal_at_edge`` [B]
         (the lowest energy at the first or last candidate: the focal
@@ -98,13 +104,14 @@ def estimate_focal(prior,
     c = size / 2
     side = size.max(1).values
     ratios = torch.logspace(math.log10(lo), math.log10(hi), num)
-    candidate_cfg = dict(cfg, **search['candidate_loop'])
+    solver = ZeDOSolver.build(solver, **overrides)
+    candidate = solver.replace(loops=search['candidate_loops'])
     energy = []
     for k, r in enumerate(ratios):
         f = (r * side)[:, None].expand(b, 2)
         energy.append(
-            zedo_lift(prior, keypoints, scores, f, c, anchors,
-                      **candidate_cfg)['energy'].min(1).values.cpu())
+            candidate.lift(prior, keypoints, scores, f, c,
+                           anchors)['energy'].min(1).values.cpu())
         if progress is not None:
             progress(k)
     energy = torch.stack(energy)  # [K, B]
@@ -122,8 +129,12 @@ def estimate_focal(prior,
             at_edge[members] = True
         log_ratio[members] = math.log(ratios[k]) + offset * step
     f = (log_ratio.exp() * side)[:, None].expand(b, 2).contiguous()
-    out = zedo_lift(prior, keypoints, scores, f, c, anchors, **cfg)
+    out = solver.lift(prior, keypoints, scores, f, c, anchors)
     dev = out['pose'].device
     out.update(f=f.to(dev), c=c.to(dev), focal_candidates=ratios,
                focal_energy=energy, focal_at_edge=at_edge.to(dev))
     return out
+
+
+PRESETS['focal-candidates'] = PRESETS['default'].replace(
+    loops=FOCAL_SEARCH_DEFAULTS['candidate_loops'])

@@ -28,8 +28,9 @@ def as_float_tensor(value, name: str) -> Tensor:
 
 
 def check_joint_indices(cfg: dict, num_joints: int) -> None:
-    """``root_index`` and ``init_joints`` must name joints of the input."""
-    root, init = cfg['root_index'], cfg['init_joints']
+    """``root_index`` and ``init.joints`` (of the solver's settings) must
+    name joints of the input."""
+    root, init = cfg['root_index'], cfg['init']['joints']
     if root >= num_joints:
         raise ZeDOInputError(
             f'ZeDO setting root_index={root}: the poses have {num_joints} '
@@ -39,7 +40,7 @@ def check_joint_indices(cfg: dict, num_joints: int) -> None:
         0 <= i < num_joints for i in init) and len(set(init)) == len(init)
     if not ok:
         raise ZeDOInputError(
-            f'ZeDO setting init_joints={init!r}: must be at least 2 distinct '
+            f'ZeDO setting init.joints={init!r}: must be at least 2 distinct '
             f'joint indices in 0..{num_joints - 1} (the joints the initial '
             'pose is fitted to).')
 

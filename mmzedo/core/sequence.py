@@ -1,13 +1,15 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 """ZeDO over tracked sequences with a warm start (plain torch).
 
-The first frame of each track is lifted in full (:func:`zedo_lift`); every
-later frame starts from the previous frame's pose and translation and runs
-a short refinement loop (:func:`zedo_loop` with :data:`WARM_START_DEFAULTS`:
-no initial-pose fit, fewer steps at low noise). Consecutive frames differ
-little, so this costs a fraction of lifting each frame from the anchor, and
-it carries the previous solution (depth, facing, limb choice) forward, which
-makes the motion smoother.
+The first frame of each track is lifted in full (:meth:`ZeDOSolver.lift
+<mmzedo.core.solver.ZeDOSolver.lift>`); every later frame starts from the
+previous frame's pose and translation and runs the solver's loop stages
+with the warm start's loops over them (:meth:`ZeDOSolver.warm_start`: no
+initial-pose fit, fewer steps at low noise, no polish; the settings group
+``sequence`` of :data:`~mmzedo.core.ZEDO_DEFAULTS`). Consecutive frames
+differ little, so this costs a fraction of lifting each frame from the
+anchor, and it carries the previous solution (depth, facing, limb choice)
+forward, which makes the motion smoother.
 
 Started from the previous pose alone, a frame also inherits the previous
 frame's error, and errors pile up along the track (MPJPE grows with the
@@ -16,6 +18,16 @@ anchor (the K-Means centre that the first frame started from), turned to
 the previous pose's facing (:func:`warm_start_pose`): the start keeps
 ``1 - anchor_weight`` of the previous pose, and an error carried from ``k``
 frames back is damped by ``(1 - anchor_weight)^k``.
+
+A track whose identity switches (the tracker swaps two people) or whose
+person moves abruptly is restarted: a frame is lifted in full where its 2D
+moved more than ``restart_jump`` times the previous frame's 2D spread (mean
+over the joints confident in both frames; None: never). On the open
+benchmark's 10 fps test runs the jump stays below 0.46 with GT 2D (99th
+percentile 0.40) and a switch to another person gives 1.0 (median); the
+warm start's reprojection error does not tell a switch apart (it fits the
+other person's 2D as closely): tools/analysis/identity_switch_benchmark.py,
+docs/bad_input.md.
 """
 from typing import Callable, Dict, Optional
 
@@ -23,36 +35,7 @@ import torch
 from torch import Tensor
 
 from .inputs import ZeDOInputError, _weighted_spread, check_zedo_inputs
-from .zedo import score_result, zedo_lift, zedo_loop
-from .zedo_settings import ZEDO_DEFAULTS, resolve_zedo_cfg
-
-#: Later frames of a track: the lifter's loop (:data:`ZEDO_DEFAULTS`, its
-#: over-relaxed ray projection and step rule) cut to 35 steps of
-#: dt = 0.01 (pseudo-time 0.35) from t = 0.07 down (less noise than a lift
-#: from the anchor: the previous frame's pose is close), translation solved
-#: from the first step, each start 15% the track's anchor
-#: (``anchor_weight``, :func:`warm_start_pose`; 0 starts from the previous
-#: pose alone). Chosen on open-benchmark test sequences apart from those
-#: the README reports (tools/analysis/in_the_wild_benchmark.py
-#: --sequence-offset 1 2 3 4): there, MPJPE 1.0-1.5 mm below per-frame
-#: lifting on all four rows (from the previous pose alone, 25 steps: 1.2-2
-#: mm above it with GT 2D). Later frames get no polish (zedo_lift's last
-#: stage): after a warm start it made MPJPE worse (61.4 vs 59.5 mm with GT
-#: 2D).
-#:
-#: A track whose identity switches (the tracker swaps two people) or whose
-#: person moves abruptly is restarted: a frame is lifted in full
-#: (:func:`zedo_lift`, the track's first-frame settings) where its 2D moved
-#: more than ``restart_jump`` times the previous frame's 2D spread (mean
-#: over the joints confident in both frames; None: never). On the open
-#: benchmark's 10 fps test runs the jump stays below 0.46 with GT 2D (99th
-#: percentile 0.40) and a switch to another person gives 1.0 (median); the
-#: warm start's reprojection error does not tell a switch apart (it fits
-#: the other person's 2D as closely):
-#: tools/analysis/identity_switch_benchmark.py, docs/bad_input.md.
-WARM_START = dict(steps=35, warmup=0, t_max=0.07, loop_time=0.35,
-                  polish_steps=0, anchor_weight=0.15, restart_jump=0.5)
-WARM_START_DEFAULTS = dict(ZEDO_DEFAULTS, **WARM_START)
+from .solver import ZeDOSolver
 
 
 def rotation_onto(source: Tensor, target: Tensor) -> Tensor:
@@ -98,48 +81,36 @@ def zedo_lift_sequence(prior,
                        f: Tensor,
                        c: Tensor,
                        anchors: Tensor,
-                       cfg: Optional[dict] = None,
-                       warm_cfg: Optional[dict] = None,
-                       progress: Optional[Callable[[int], None]] = None
-                       ) -> Dict[str, Tensor]:
+                       solver=None,
+                       progress: Optional[Callable[[int], None]] = None,
+                       **overrides) -> Dict[str, Tensor]:
     """Lift ``N`` tracks of ``L`` frames each.
 
     Args:
-        prior, anchors: As :func:`zedo_lift`.
+        prior, anchors: As :meth:`ZeDOSolver.lift
+            <mmzedo.core.solver.ZeDOSolver.lift>`.
         keypoints: 2D keypoints [N, L, J, 2] (pixels).
         scores: Confidences [N, L, J].
         f, c: Intrinsics of each track's camera [N, 2].
-        cfg: Overrides of :data:`ZEDO_DEFAULTS` for the first frame; they
-            reach the later frames too (validity thresholds, root, step
-            rule, translation solve, ...), except the warm start's own
-            budget (the keys of :data:`WARM_START`).
-        warm_cfg: Overrides of :data:`WARM_START_DEFAULTS` for the later
-            frames (over ``cfg``).
+        solver: The solver (as ``ZeDOSolver.build`` takes it; default the
+            default solver), with nested ``overrides`` of its settings. All
+            of them reach every frame: the first frames (and restarts) run
+            it, the later ones its :meth:`~ZeDOSolver.warm_start` (the
+            settings of ``sequence``).
         progress: Called with the frame index after each frame.
 
     Returns:
         dict: ``pose`` [N, L, J, 3] (root-relative), ``translation``
         [N, L, 3], ``restarted`` [N, L] (frames lifted in full again after
-        a suspected identity switch, see :data:`WARM_START`), and
-        ``energy``, ``reprojection_error``, ``score_norm``, ``valid``,
+        a suspected identity switch), and ``energy``,
+        ``reprojection_error``, ``score_norm``, ``valid``,
         ``reprojection_rel``, ``bone_ratio``, ``depth`` [N, L] (see
-        :func:`score_result`).
+        :func:`~mmzedo.core.zedo.score_result`).
     """
-    shared = {k: v for k, v in (cfg or {}).items() if k not in WARM_START}
-    warm = resolve_zedo_cfg(dict(shared, **(warm_cfg or {})),
-                            WARM_START_DEFAULTS)
-    anchor_weight = warm.pop('anchor_weight')
-    if not (isinstance(anchor_weight, (int, float))
-            and 0 <= anchor_weight < 1):
-        raise ZeDOInputError(f'Warm-start setting anchor_weight='
-                             f'{anchor_weight!r}: must be in [0, 1).')
-    jump_limit = warm.pop('restart_jump')
-    if jump_limit is not None and not (isinstance(jump_limit, (int, float))
-                                       and not isinstance(jump_limit, bool)
-                                       and jump_limit > 0):
-        raise ZeDOInputError(f'Warm-start setting restart_jump='
-                             f'{jump_limit!r}: must be a number > 0, or '
-                             'None (never restart).')
+    solver = ZeDOSolver.build(solver, **overrides)
+    warm = solver.warm_start()
+    anchor_weight = solver.cfg['sequence']['anchor_weight']
+    jump_limit = solver.cfg['sequence']['restart_jump']
     device = next(prior.parameters()).device
     keypoints, scores, f, c, anchors = (
         torch.as_tensor(v, dtype=torch.float32).to(device)
@@ -159,10 +130,9 @@ def zedo_lift_sequence(prior,
                              'frames, joints).')
     for i in range(length):
         check_zedo_inputs(keypoints[:, i], scores[:, i], f, c, anchors)
-    first = zedo_lift(prior, keypoints[:, 0], scores[:, 0], f, c, anchors,
-                      **(cfg or {}))
+    first = solver.lift(prior, keypoints[:, 0], scores[:, 0], f, c, anchors)
     poses, Ts = [first['pose']], [first['translation']]
-    root = warm['root_index']
+    root = solver.root_index
     centred = anchors - anchors[:, root:root + 1]
     anchor = centred[first['choice']]  # the anchor each track started from
     if progress is not None:
@@ -174,11 +144,10 @@ def zedo_lift_sequence(prior,
             restarted[:, i] = two_d_jump(keypoints[:, i - 1], kp,
                                          scores[:, i - 1], sc) > jump_limit
         start = warm_start_pose(poses[-1], anchor, anchor_weight)
-        pose, T = zedo_loop(prior, start, Ts[-1], kp, sc, f, c, warm)
+        pose, T = warm.run_loops(prior, start, Ts[-1], kp, sc, f, c)
         if restarted[:, i].any():  # a full lift, as a track's first frame
             k = restarted[:, i].nonzero().flatten()
-            new = zedo_lift(prior, kp[k], sc[k], f[k], c[k], anchors,
-                            **(cfg or {}))
+            new = solver.lift(prior, kp[k], sc[k], f[k], c[k], anchors)
             pose, T = pose.clone(), T.clone()  # never the previous frame's
             pose[k], T[k] = new['pose'], new['translation']
             anchor = anchor.clone()
@@ -191,9 +160,9 @@ def zedo_lift_sequence(prior,
     pose, T = torch.stack(poses, 1), torch.stack(Ts, 1)
     rep = (lambda v: v[:, None].expand(n, length, *v.shape[1:]).flatten(
         0, 1))  # noqa: E731
-    scored = score_result(prior, pose.flatten(0, 1), T.flatten(0, 1),
-                          keypoints.flatten(0, 1), scores.flatten(0, 1),
-                          rep(f), rep(c), warm)
+    scored = warm.score(prior, pose.flatten(0, 1), T.flatten(0, 1),
+                        keypoints.flatten(0, 1), scores.flatten(0, 1),
+                        rep(f), rep(c))
     out = dict(pose=pose, translation=T, restarted=restarted,
                **{k: v.reshape(n, length) for k, v in scored.items()})
     if not torch.isfinite(out['pose']).all():

@@ -1,190 +1,297 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
-"""ZeDO's settings (plain torch): the loop's defaults, the presets that
-override them (a budget of 10 prior evaluations, the paper's budget,
-refinement) and the check that names a setting out of range."""
+"""ZeDO's settings (plain torch): one nested dict grouped by the solver's
+stages (:class:`~mmzedo.core.solver.ZeDOSolver`), merged with a user's
+overrides and checked once.
+
+Groups::
+
+    init      the initial-pose fit (Adam over a rotation and a depth scale)
+    loops     the loop stages, run in order, each with its own time
+              schedule, step rule and ray projection (default: 'main',
+              then 'polish'); a stage with steps=0 is skipped
+    choice    the energy and the rule that picks one of the S hypotheses
+    valid     the validity check of each result
+    sequence  video: the warm start of later frames and its restarts
+    root_index, translation_solve   shared by every stage
+
+A user's overrides are merged stage by stage (``dict(loops=dict(
+main=dict(steps=20)))`` changes one setting); an unknown name, or a
+setting of the flat layout that came before the stages, is an error that
+names where the setting lives.
+"""
+import copy
 import math
-from typing import Optional
+from typing import Mapping, Optional
 
 from .choice import get_choice_rule
 from .inputs import ZeDOInputError
-from .settings import merge_settings
 from .steps import get_step_rule
 
-#: The loop's settings (all configurable): the paper's, except for the
+#: One loop stage's settings (every stage has all of them).
+LOOP_SETTINGS = ('steps', 'warmup', 't_max', 't_min', 'step_rule',
+                 'loop_time', 'ray_relaxation', 'recentre_root')
+
+#: The solver's settings (all configurable): the paper's, except for the
 #: budget: 39 + 10 loop steps (+ 1 prior evaluation for the energy) and 50
 #: initial-pose steps instead of 1000 + 500. The official step over a
 #: pseudo-time of 0.7 (dt = 0.7/39) with the projection onto the rays
 #: over-relaxed (ray_relaxation = 1.7) and a 3-step warm-up, then a
 #: 10-step polish at low noise with the plain projection, beats the
 #: paper's budget on the open benchmark (three rigs, GT and detector-like
-#: 2D; chosen on samples apart from the test samples that the README
-#: reports): tools/analysis/step_rule_sweep.py.
+#: 2D; chosen on samples apart from the test samples that the docs
+#: report): tools/analysis/step_rule_sweep.py.
 ZEDO_DEFAULTS = dict(
-    init_steps=50,
-    init_lr=0.1,
-    init_axes='z',
-    init_joints=(0, 1, 4),  # pelvis, right hip, left hip
-    init_scale_range=(0.5, 2.0),
-    steps=39,
-    warmup=3,
-    t_max=0.1,
-    t_min=0.01,
-    # The official release's step (reverse-SDE drift without noise) over a
-    # pseudo-time of loop_time (the release: 1000 steps of dt = 1/1000, a
-    # pseudo-time of 1): the textbook steps over the truncated range
-    # integrate only t_max - t_min = 0.09 in all, too little against the
-    # ray projection (README). loop_time=None gives the textbook dt.
-    step_mode='zedo-official',
-    loop_time=0.7,
-    # Each joint moves ray_relaxation times the way onto its camera ray:
-    # 1 is the paper's projection; in (1, 2) the projection is over-relaxed
-    # (past the ray, as in over-relaxed alternating projections), which
-    # converges in far fewer steps,
-    ray_relaxation=1.7,
-    # ... then a short polish, as ZeDO's refinement mode: polish_steps more
-    # steps with the plain projection, warm-up 0, t from polish_t_max to
-    # t_min over a pseudo-time of polish_loop_time (0: no polish),
-    polish_steps=10,
-    polish_t_max=0.05,
-    polish_loop_time=0.1,
-    energy_prior_weight=1.0,
-    energy_t=0.05,
-    # The rule that chooses among the S hypotheses (mmzedo.core.choice:
-    # the lowest energy; tools/analysis/hypothesis_choice.py scores them).
-    choice='energy',
+    # The initial-pose fit: Adam (steps, lr) over a rotation about `axes`
+    # ('x', 'y', 'z' or 'xyz') and a depth scale clamped to `scale_range`,
+    # on the reprojection of `joints` (pelvis, right hip, left hip),
+    # weighted by confidence (`weighted`; the release: not), from the
+    # depth where the anchor has the 2D spread (`depth` None; the release:
+    # a fixed 3.0 m).
+    init=dict(steps=50, lr=0.1, axes='z', joints=(0, 1, 4),
+              scale_range=(0.5, 2.0), weighted=True, depth=None),
+    loops=dict(
+        # Noise levels linear from t_max to t_min, each step of
+        # pseudo-time loop_time / steps (the official release: 1000 steps
+        # of dt = 1/1000; the textbook steps over the truncated range
+        # integrate only t_max - t_min, too little against the ray
+        # projection; loop_time=None gives the textbook dt). T is fixed for
+        # `warmup` steps. Each joint moves ray_relaxation times the way
+        # onto its camera ray: 1 is the paper's projection; in (1, 2) it is
+        # over-relaxed (past the ray), which converges in far fewer steps.
+        # Like the release, the pose is not made root-relative after the
+        # projection (recentre_root=True: 3-14 mm worse on the open
+        # benchmark).
+        main=dict(steps=39, warmup=3, t_max=0.1, t_min=0.01,
+                  step_rule='zedo-official', loop_time=0.7,
+                  ray_relaxation=1.7, recentre_root=False),
+        # ... then a short polish, as ZeDO's refinement mode: the plain
+        # projection at low noise, a smaller pseudo-time.
+        polish=dict(steps=10, warmup=0, t_max=0.05, t_min=0.01,
+                    step_rule='zedo-official', loop_time=0.1,
+                    ray_relaxation=1.0, recentre_root=False)),
+    # ZeDO's energy: reprojection error (px) + prior_weight * the RMS of
+    # the prior's predicted noise at energy_t; `rule` (mmzedo.core.choice)
+    # picks one hypothesis (tools/analysis/hypothesis_choice.py scores
+    # the rules).
+    choice=dict(rule='energy', prior_weight=1.0, energy_t=0.05),
+    # Validity flag of each result (never silent garbage):
+    valid=dict(
+        # the weighted reprojection error relative to the 2D pose's RMS
+        # spread,
+        max_reprojection=0.15,
+        # the mean bone length relative to the Human3.6M skeleton's
+        # (H36M_BONE_LENGTHS),
+        bone_ratio=(0.6, 1.6),
+        # at least this many joints with confidence > 0 (fewer leave the
+        # pose to the prior: plausible, but not the person's),
+        min_joints=6,
+        # 2D whose narrower principal axis is at least this fraction of its
+        # wider one (the benchmarks' real 2D poses measure 0.05 or more,
+        # 1st percentile 0.09-0.15: tools/analysis/plausibility_checks.py),
+        min_2d_aspect=0.03,
+        # 2D whose confidence-weighted centre lies at most this many
+        # degrees off the optical axis: the open benchmark's rigs stay
+        # within 28 degrees; with f and c swapped their people lie 53-79
+        # degrees off it (docs/bad_input.md).
+        max_off_axis=50.),
+    # Video (zedo_lift_sequence): later frames of a track start from the
+    # previous pose, drawn `anchor_weight` of the way back to the track's
+    # anchor, and run the loops with `warm_loops` over them; a frame whose
+    # 2D jumped more than `restart_jump` times the previous 2D spread is
+    # lifted in full (None: never). Chosen on open-benchmark sequences
+    # apart from the reported ones (tools/analysis/in_the_wild_benchmark.py
+    # --sequence-offset 1 2 3 4; tools/analysis/identity_switch_benchmark.py):
+    # 35 steps of dt = 0.01 from t = 0.07 and no polish (after a warm start
+    # it made MPJPE worse: 61.4 vs 59.5 mm with GT 2D).
+    sequence=dict(anchor_weight=0.15, restart_jump=0.5,
+                  warm_loops=dict(main=dict(steps=35, warmup=0, t_max=0.07,
+                                            loop_time=0.35),
+                                  polish=dict(steps=0))),
     root_index=0,
-    # Switches where the loop can differ from the official release (README
-    # table, tools/analysis/official_differences.py):
-    # like the release, the pose is not made root-relative after the ray
-    # projection, so the root moves along its ray too (True re-centres it:
-    # 3-14 mm worse MPJPE on the open benchmark),
-    recentre_root=False,
-    # unlike the release: T minimises the confidence-weighted squared
-    # distances of the joints from their rays ('rays'); 'image-plane': the
-    # release's least squares on X - Z * [x, y, 1] with confidence^2
-    # weights and a sign flip for negative depth,
-    translation_solve='rays',
-    # the initial-pose fit weights joints by confidence (the release: not,
-    # False),
-    init_weighted=True,
-    # and starts at the depth where the anchor has the 2D spread (None;
-    # the release: a fixed 3.0 m).
-    init_depth=None,
-    # Validity flag of each result (never silent garbage): the weighted
-    # reprojection error relative to the 2D pose's RMS spread, and the mean
-    # bone length relative to the Human3.6M skeleton's (H36M_BONE_LENGTHS).
-    valid_max_reprojection=0.15,
-    valid_bone_ratio=(0.6, 1.6),
-    # ... and at least this many joints with confidence > 0: fewer leave
-    # the pose to the prior (plausible, but not the person's),
-    valid_min_joints=6,
-    # ... and 2D whose narrower principal axis is at least this fraction of
-    # its wider one (joints nearly on one line are no person's projection;
-    # the benchmarks' real 2D poses measure 0.05 or more, 1st percentile
-    # 0.09-0.15: tools/analysis/plausibility_checks.py, docs/bad_input.md),
-    valid_min_2d_aspect=0.03,
-    # ... and 2D whose confidence-weighted centre lies at most this many
-    # degrees off the optical axis (through the principal point): a whole
-    # person further out needs a lens wider than 100 degrees. The open
-    # benchmark's rigs stay within 28 degrees; with f and c given swapped
-    # their people lie 53-79 degrees off it (docs/bad_input.md).
-    valid_max_off_axis=50.)
+    # T minimises the confidence-weighted squared distances of the joints
+    # from their rays ('rays'); 'image-plane': the release's least squares
+    # on X - Z * [x, y, 1] with confidence^2 weights.
+    translation_solve='rays')
+
+#: Where each setting of the flat layout (before the stages) lives now.
+FLAT_SETTINGS = dict(
+    **{f'init_{k}': f'init.{k}' for k in ZEDO_DEFAULTS['init']},
+    **{k: f'loops.main.{k}' for k in LOOP_SETTINGS if k != 'step_rule'},
+    step_mode='loops.main.step_rule (and loops.polish.step_rule)',
+    polish_steps='loops.polish.steps', polish_t_max='loops.polish.t_max',
+    polish_loop_time='loops.polish.loop_time',
+    energy_prior_weight='choice.prior_weight', energy_t='choice.energy_t',
+    **{f'valid_{k}': f'valid.{k}' for k in ZEDO_DEFAULTS['valid']},
+    anchor_weight='sequence.anchor_weight',
+    restart_jump='sequence.restart_jump')
+FLAT_SETTINGS['choice'] = None  # a group now; a string is the old layout
 
 
-#: A 10-evaluation budget (9 loop steps + the energy, 50 initial-pose
-#: steps): overrides of :data:`ZEDO_DEFAULTS` for ``zedo_lift(...,
-#: **ZEDO_10_EVALUATIONS)`` or a config's ``zedo_cfg``; 6-7 mm behind the
-#: paper's 1000 + 500 steps on the open benchmark (README), chosen like the
-#: defaults.
-ZEDO_10_EVALUATIONS = dict(steps=9, warmup=2, loop_time=0.4, t_max=0.12,
-                           t_min=0.005, ray_relaxation=1.45, polish_steps=0)
+def _merge(base: Mapping, overrides: Mapping, path: str) -> dict:
+    """``base`` updated with ``overrides`` group by group; unknown names
+    are an error naming the path (``ZeDOInputError``)."""
+    out = copy.deepcopy(dict(base))
+    for name, value in dict(overrides).items():
+        where = f'{path}{name}'
+        if name not in out:
+            if (path.startswith('sequence.warm_loops.')
+                    and path.count('.') == 3 and name in LOOP_SETTINGS):
+                out[name] = value  # a warm-start loop overlay's setting
+                continue
+            if path == 'loops.' or path.endswith('warm_loops.'):
+                # A new loop stage needs all of its settings.
+                missing = [] if path != 'loops.' else [
+                    k for k in LOOP_SETTINGS if k not in (value or {})]
+                if not isinstance(value, Mapping) or missing:
+                    raise ZeDOInputError(
+                        f'ZeDO loop stage {where!r} is new (stages: '
+                        f'{sorted(out)}): it needs all of '
+                        f'{list(LOOP_SETTINGS)}, missing {missing}.')
+                out[name] = copy.deepcopy(dict(value))
+                continue
+            moved = FLAT_SETTINGS.get(name) if not path else None
+            if moved:
+                raise ZeDOInputError(
+                    f'ZeDO setting {name!r} is now {moved} (settings are '
+                    f'grouped by stage: see mmzedo.core.ZEDO_DEFAULTS).')
+            known = (sorted(LOOP_SETTINGS) if path.startswith(
+                'sequence.warm_loops.') else sorted(out))
+            raise ZeDOInputError(f'Unknown ZeDO setting {where!r}; known: '
+                                 f'{known}.')
+        if isinstance(out[name], Mapping):
+            if not isinstance(value, Mapping):
+                hint = (f' (the flat layout: now {FLAT_SETTINGS[name]})'
+                        if name in FLAT_SETTINGS and FLAT_SETTINGS[name]
+                        else '')
+                if name == 'choice' and isinstance(value, str):
+                    hint = ' (the rule is now choice.rule)'
+                raise ZeDOInputError(
+                    f'ZeDO setting {where!r} is a group of settings, got '
+                    f'{value!r}{hint}.')
+            out[name] = _merge(out[name], value, f'{where}.')
+        else:
+            out[name] = value
+    return out
 
 
-#: The paper's (and the official release's) budget: 1000 loop steps of
-#: dt = 1/1000 (200 of warm-up), 500 initial-pose steps, the plain ray
-#: projection and no polish; overrides of :data:`ZEDO_DEFAULTS` that the
-#: benchmark, the analysis tools and the tests compare the defaults with.
-ZEDO_PAPER_BUDGET = dict(steps=1000, warmup=200, init_steps=500,
-                         loop_time=1.0, ray_relaxation=1.0, polish_steps=0)
-
-
-#: Refinement (ZeDORefineHook) starts from another lifter's pose: a shorter
-#: loop at lower noise (chosen on a 256-sample subset of the open test split;
-#: README), with the official step's dt = 1/1000 (100 steps: pseudo-time
-#: 0.1) and the plain ray projection (over-relaxing it changed nothing
-#: here). Everything else as :data:`ZEDO_DEFAULTS`.
-REFINE_DEFAULTS = dict(
-    ZEDO_DEFAULTS, steps=100, warmup=20, t_max=0.05, t_min=0.01,
-    loop_time=0.1, ray_relaxation=1.0)
-
-
-def resolve_zedo_cfg(overrides: Optional[dict] = None,
-                     defaults: Optional[dict] = None) -> dict:
-    """``defaults`` (:data:`ZEDO_DEFAULTS`) updated with ``overrides``;
-    unknown names are an error (a misspelt setting would otherwise be
-    ignored silently)."""
-    cfg = merge_settings(ZEDO_DEFAULTS if defaults is None else defaults,
-                         overrides, 'ZeDO')
+def resolve_zedo_cfg(overrides: Optional[Mapping] = None,
+                     defaults: Optional[Mapping] = None) -> dict:
+    """``defaults`` (:data:`ZEDO_DEFAULTS`) merged with the nested
+    ``overrides`` and checked (:func:`check_zedo_cfg`)."""
+    cfg = _merge(ZEDO_DEFAULTS if defaults is None else defaults,
+                 overrides or {}, '')
     check_zedo_cfg(cfg)
     return cfg
 
 
-def check_zedo_cfg(cfg: dict) -> None:
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)
+            and math.isfinite(v))
+
+
+def check_loop(name: str, loop: Mapping) -> None:
+    """Raise :class:`ZeDOInputError` naming a loop stage's setting that is
+    out of range."""
+
+    def bad(key, want):
+        raise ZeDOInputError(
+            f'ZeDO setting loops.{name}.{key}={loop[key]!r}: {want}.')
+
+    for key in ('steps', 'warmup'):
+        if not _is_int(loop[key]) or loop[key] < 0:
+            bad(key, 'must be an integer >= 0')
+    if not loop['steps']:
+        return  # a stage switched off
+    t_max, t_min = loop['t_max'], loop['t_min']
+    if not (_is_number(t_max) and _is_number(t_min)
+            and 0 < t_min <= t_max <= 1):
+        raise ZeDOInputError(
+            f'ZeDO loop stage {name!r} needs 0 < t_min <= t_max <= 1 '
+            f'(diffusion time), got t_min={t_min!r}, t_max={t_max!r}.')
+    if not (_is_number(loop['ray_relaxation'])
+            and 0 < loop['ray_relaxation'] < 2):
+        bad('ray_relaxation', 'must be in (0, 2): 1 projects onto the rays')
+    if loop['loop_time'] is not None and not (
+            _is_number(loop['loop_time']) and loop['loop_time'] > 0):
+        bad('loop_time', 'must be > 0 (or None for the textbook dt)')
+    if not isinstance(loop['recentre_root'], bool):
+        bad('recentre_root', 'must be True or False')
+    get_step_rule(loop['step_rule'])
+
+
+def check_zedo_cfg(cfg: Mapping) -> None:
     """Raise :class:`ZeDOInputError` naming a setting that is out of range
     (a bad value would otherwise crash deep in torch or silently do
     nothing)."""
 
-    def bad(name, want):
-        raise ZeDOInputError(f'ZeDO setting {name}={cfg[name]!r}: {want}.')
+    def bad(group, key, want):
+        value = cfg[group][key] if group else cfg[key]
+        name = f'{group}.{key}' if group else key
+        raise ZeDOInputError(f'ZeDO setting {name}={value!r}: {want}.')
 
-    def is_int(v):
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    for name in ('steps', 'init_steps', 'warmup', 'valid_min_joints'):
-        low = 1 if name == 'steps' else 0
-        if not is_int(cfg[name]) or cfg[name] < low:
-            bad(name, f'must be an integer >= {low}')
-    t_max, t_min = cfg['t_max'], cfg['t_min']
-    if not all(isinstance(v, (int, float)) and math.isfinite(v)
-               for v in (t_max, t_min)) or not 0 < t_min <= t_max <= 1:
-        raise ZeDOInputError(
-            f'ZeDO settings need 0 < t_min <= t_max <= 1 (diffusion time), '
-            f'got t_min={t_min!r}, t_max={t_max!r}.')
-    for name in ('init_lr', 'valid_max_reprojection'):
-        if not cfg[name] > 0:
-            bad(name, 'must be > 0')
-    if not 0 <= cfg['valid_min_2d_aspect'] < 1:
-        bad('valid_min_2d_aspect', 'must be in [0, 1)')
-    if not 0 < cfg['valid_max_off_axis'] <= 90:
-        bad('valid_max_off_axis', 'must be in (0, 90] degrees')
-    if not 0 < cfg['energy_t'] <= 1:
-        bad('energy_t', 'must be in (0, 1]')
-    if not cfg['energy_prior_weight'] >= 0:
-        bad('energy_prior_weight', 'must be >= 0')
-    if not is_int(cfg['polish_steps']) or cfg['polish_steps'] < 0:
-        bad('polish_steps', 'must be an integer >= 0')
-    if cfg['polish_steps'] and not (
-            cfg['t_min'] <= cfg['polish_t_max'] <= 1
-            and cfg['polish_loop_time'] > 0):
-        raise ZeDOInputError(
-            'ZeDO polish settings need t_min <= polish_t_max <= 1 and '
-            f"polish_loop_time > 0, got polish_t_max={cfg['polish_t_max']!r}"
-            f", polish_loop_time={cfg['polish_loop_time']!r}.")
-    if not 0 < cfg['ray_relaxation'] < 2:
-        bad('ray_relaxation', 'must be in (0, 2): 1 projects onto the rays')
-    if cfg['loop_time'] is not None and not cfg['loop_time'] > 0:
-        bad('loop_time', 'must be > 0 (or None for the textbook dt)')
-    for name in ('init_scale_range', 'valid_bone_ratio'):
-        lo, hi = cfg[name]
-        if not 0 < lo < hi:
-            bad(name, 'must be (low, high) with 0 < low < high')
-    if not is_int(cfg['root_index']) or cfg['root_index'] < 0:
-        bad('root_index', 'must be a joint index')
+    init, valid, choice = cfg['init'], cfg['valid'], cfg['choice']
+    if not _is_int(init['steps']) or init['steps'] < 0:
+        bad('init', 'steps', 'must be an integer >= 0')
+    if not (_is_number(init['lr']) and init['lr'] > 0):
+        bad('init', 'lr', 'must be > 0')
+    if init['axes'] not in ('x', 'y', 'z', 'xyz'):
+        bad('init', 'axes', "must be 'x', 'y', 'z' or 'xyz'")
+    if init['depth'] is not None and not (_is_number(init['depth'])
+                                          and init['depth'] > 0):
+        bad('init', 'depth', 'must be None or a depth > 0 (metres)')
+    joints = init['joints']
+    if (isinstance(joints, (str, bytes)) or not hasattr(joints, '__len__')
+            or not len(joints) or not all(_is_int(j) for j in joints)):
+        bad('init', 'joints', 'must be a list of joint indices')
+    for group, key in (('init', 'scale_range'), ('valid', 'bone_ratio')):
+        pair = cfg[group][key]
+        if not (hasattr(pair, '__len__') and len(pair) == 2
+                and all(_is_number(v) for v in pair)
+                and 0 < pair[0] < pair[1]):
+            bad(group, key, 'must be (low, high) with 0 < low < high')
+    loops = cfg['loops']
+    if not isinstance(loops, Mapping) or not loops:
+        raise ZeDOInputError('ZeDO setting loops must name at least one '
+                             f'loop stage, got {loops!r}.')
+    for name, loop in loops.items():
+        check_loop(name, loop)
+    if not sum(loop['steps'] for loop in loops.values()):
+        steps = [loop['steps'] for loop in loops.values()]
+        raise ZeDOInputError('ZeDO loop stages need at least one step in '
+                             f'all, got steps {steps}.')
+    if not (_is_number(choice['energy_t']) and 0 < choice['energy_t'] <= 1):
+        bad('choice', 'energy_t', 'must be in (0, 1]')
+    if not (_is_number(choice['prior_weight'])
+            and choice['prior_weight'] >= 0):
+        bad('choice', 'prior_weight', 'must be >= 0')
+    get_choice_rule(choice['rule'])
+    if not (_is_number(valid['max_reprojection'])
+            and valid['max_reprojection'] > 0):
+        bad('valid', 'max_reprojection', 'must be > 0')
+    if not _is_int(valid['min_joints']) or valid['min_joints'] < 0:
+        bad('valid', 'min_joints', 'must be an integer >= 0')
+    if not (_is_number(valid['min_2d_aspect'])
+            and 0 <= valid['min_2d_aspect'] < 1):
+        bad('valid', 'min_2d_aspect', 'must be in [0, 1)')
+    if not (_is_number(valid['max_off_axis'])
+            and 0 < valid['max_off_axis'] <= 90):
+        bad('valid', 'max_off_axis', 'must be in (0, 90] degrees')
+    seq = cfg['sequence']
+    warm = _merge(loops, seq['warm_loops'], 'loops.')
+    for name, loop in warm.items():
+        check_loop(f'{name} (warm start)', loop)
+    if not (_is_number(seq['anchor_weight'])
+            and 0 <= seq['anchor_weight'] < 1):
+        bad('sequence', 'anchor_weight', 'must be in [0, 1)')
+    jump = seq['restart_jump']
+    if jump is not None and not (_is_number(jump) and jump > 0):
+        bad('sequence', 'restart_jump',
+            'must be a number > 0, or None (never restart)')
+    if not _is_int(cfg['root_index']) or cfg['root_index'] < 0:
+        bad(None, 'root_index', 'must be a joint index')
     if cfg['translation_solve'] not in ('rays', 'image-plane'):
-        bad('translation_solve', "must be 'rays' or 'image-plane'")
-    if cfg['init_depth'] is not None and not cfg['init_depth'] > 0:
-        bad('init_depth', 'must be None or a depth > 0 (metres)')
-    if cfg['init_axes'] not in ('x', 'y', 'z', 'xyz'):
-        bad('init_axes', "must be 'x', 'y', 'z' or 'xyz'")
-    get_step_rule(cfg['step_mode'])
-    get_choice_rule(cfg['choice'])
+        bad(None, 'translation_solve', "must be 'rays' or 'image-plane'")

@@ -171,7 +171,7 @@ def test_warm_started_sequences_are_smoother_and_cheaper(
         warm_calls = sum(calls) - per_calls
         # started from the previous pose alone (no pull to the anchor)
         alone = zedo_lift_sequence(shipped_prior, kp, conf, f, c, anchors,
-                                   warm_cfg=dict(anchor_weight=0))['pose']
+                                   sequence=dict(anchor_weight=0))['pose']
     hook.remove()
     per = per['pose'].numpy().reshape(n, length, 17, 3)
     warm_pose = warm['pose'].numpy()
@@ -190,23 +190,57 @@ def test_warm_started_sequences_are_smoother_and_cheaper(
 
 
 def test_sequence_settings_reach_every_frame(open_benchmark, shipped_prior):
-    """A user's loop settings (here a validity threshold) reach the
-    warm-started frames, not only the first."""
+    """A user's settings reach the warm-started frames, not only the first:
+    a validity threshold (every frame flagged), and a loop setting (the
+    main loop's ray projection: the later frames move too). Through the
+    solver and through the CLI's video path (``lift_pose2d`` on tracked
+    frames), where the later frames once ran on the import-time defaults."""
     from mmzedo.analysis import test_sequences
 
+    from mmzedo.apis.pose2d_inputs import _instance
+    from mmzedo.apis.wild_lifting import lift_pose2d, parse_camera
     from mmzedo.core.anchors import load_anchors
     from mmzedo.core.sequence import zedo_lift_sequence
     root, _ = open_benchmark
-    kp, conf, f, c, gt = test_sequences('h36m-like', False, 2, 4, root)
+    kp, conf, f, c, gt = test_sequences('h36m-like', False, 3, 4, root)
     anchors = load_anchors(anchor_file(1))['anchors']
+    strict = dict(valid=dict(max_reprojection=1e-9))
+    plain = dict(loops=dict(main=dict(ray_relaxation=1.0)))
     with torch.no_grad():
-        out = zedo_lift_sequence(shipped_prior, kp, conf, f, c, anchors,
-                                 cfg=dict(valid_max_reprojection=1e-9))
         default = zedo_lift_sequence(shipped_prior, kp, conf, f, c,
                                      anchors)
+        out = zedo_lift_sequence(shipped_prior, kp, conf, f, c, anchors,
+                                 **strict)
+        moved = zedo_lift_sequence(shipped_prior, kp, conf, f, c, anchors,
+                                   solver=plain)
     assert not out['valid'].any(), out['valid']
     assert default['valid'].all()
     torch.testing.assert_close(out['pose'], default['pose'])
+    later = (moved['pose'] - default['pose'])[:, 1:].norm(dim=-1).mean()
+    assert later > 1e-3, later  # metres
+
+    # The CLI's video path: one track of 3 frames, known intrinsics.
+    def video():
+        frames = [dict(image=f'frame_{t}.jpg', frame_id=t, width=1000,
+                       height=1002, instances=[_instance(
+                           'test', 'person', kp[0, t], conf[0, t])])
+                  for t in range(kp.shape[1])]
+        return dict(frames=frames, is_video=True, layout='h36m')
+
+    camera = {None: parse_camera(dict(f=f[0].tolist(), c=c[0].tolist()),
+                                 'test camera')}
+    runs = {}
+    for name, cfg in (('default', None), ('strict', strict),
+                      ('plain', plain)):
+        res = lift_pose2d(video(), shipped_prior, anchors, cameras=camera,
+                          zedo_cfg=cfg, progress=False)
+        runs[name] = res['frames']
+    assert all(fr['people'][0]['valid'] for fr in runs['default'])
+    assert not any(fr['people'][0]['valid'] for fr in runs['strict'])
+    for t in (1, 2):
+        a, b = (np.asarray(runs[n][t]['people'][0]['keypoints_3d'])
+                for n in ('default', 'plain'))
+        assert np.linalg.norm(a - b, axis=-1).mean() > 1e-3, t
 
 
 def test_identity_switches_restart_the_track(open_benchmark, shipped_prior):
@@ -231,7 +265,7 @@ def test_identity_switches_restart_the_track(open_benchmark, shipped_prior):
         on = zedo_lift_sequence(shipped_prior, skp, sconf, f[keep],
                                 c[keep], anchors)
         off = zedo_lift_sequence(shipped_prior, skp, sconf, f[keep],
-                                 c[keep], anchors, warm_cfg=NO_RESTART)
+                                 c[keep], anchors, solver=NO_RESTART)
     assert not clean['restarted'].any()
     restarted = on['restarted'].numpy()
     assert restarted[:, 4].mean() >= 0.8  # the switch frame
@@ -242,7 +276,7 @@ def test_identity_switches_restart_the_track(open_benchmark, shipped_prior):
     assert mpjpe(on['pose'].numpy()) < mpjpe(off['pose'].numpy()) - 2
     with pytest.raises(ZeDOInputError, match='restart_jump'):
         zedo_lift_sequence(shipped_prior, kp[:1, :2], conf[:1, :2], f[:1],
-                           c[:1], anchors, warm_cfg=dict(restart_jump=0))
+                           c[:1], anchors, sequence=dict(restart_jump=0))
 
 
 def test_sequence_offsets_stay_apart_from_the_reported_runs(open_benchmark):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmzedo.core import (ScoreMLP, ScorePrior, ZeDOInputError,
-                         initial_pose_optimiser, project, project_onto_rays,
+from mmzedo.core import (ScoreMLP, ScorePrior, ZeDOInputError, ZeDOSolver,
+                         project, project_onto_rays,
                          quaternion_to_matrix, ray_translation, unit_rays,
                          zedo_lift)
 
@@ -60,10 +60,9 @@ def test_initial_optimiser_recovers_rotation_and_depth(camera_poses, axis,
     T_true = torch.tensor([0.3, -0.2, 4.8]).expand(8, 3)
     uv = project(pose @ R_true.T + T_true[:, None], f[:8], c[:8])
     w = torch.ones(8, 17)
-    fitted, T = initial_pose_optimiser(
-        pose, uv, w, f[:8], c[:8],
-        dict(init_steps=500, init_lr=0.1, init_axes=axis,
-             init_joints=tuple(range(17))))
+    fitted, T = ZeDOSolver(dict(init=dict(
+        steps=500, lr=0.1, axes=axis, joints=tuple(range(17))))).fit_initial(
+            pose, uv, w, f[:8], c[:8])
     torch.testing.assert_close(T, T_true, atol=0.05, rtol=0.01)
     err = (fitted - pose @ R_true.T).norm(dim=-1).mean()
     assert err < 0.01  # metres
@@ -190,12 +189,14 @@ def test_bad_inputs_raise_clear_errors(camera_poses, tiny_prior, case,
     elif case == 'anchors':
         x['anchors'] = x['anchors'][:, :15]
     with pytest.raises(ZeDOInputError, match=message):
-        zedo_lift(tiny_prior, **x, steps=2, init_steps=2)
+        zedo_lift(tiny_prior, **x, init=dict(steps=2),
+                  loops=dict(main=dict(steps=2)))
 
 
 def test_lift_outputs_shapes_and_no_nan(camera_poses, tiny_prior):
     x = _inputs(camera_poses)
-    out = zedo_lift(tiny_prior, **x, steps=20, warmup=5, init_steps=20)
+    out = zedo_lift(tiny_prior, **x, init=dict(steps=20),
+                    loops=dict(main=dict(steps=20, warmup=5)))
     assert out['hypotheses'].shape == (2, 3, 17, 3)
     assert out['pose'].shape == (2, 17, 3)
     assert out['energy'].shape == (2, 3)
@@ -203,5 +204,37 @@ def test_lift_outputs_shapes_and_no_nan(camera_poses, tiny_prior):
         assert torch.isfinite(v.float()).all()
     torch.testing.assert_close(
         out['pose'], out['hypotheses'][torch.arange(2), out['choice']])
-    with pytest.raises(TypeError, match='Unknown ZeDO settings'):
+    with pytest.raises(ZeDOInputError, match="Unknown ZeDO setting 'stepz'"):
         zedo_lift(tiny_prior, **x, stepz=3)
+
+
+def test_solver_stages_presets_and_overrides(camera_poses, tiny_prior):
+    """Presets are solver instances; a config's ``preset`` and nested
+    overrides merge stage by stage; the warm start keeps a user's loop
+    settings but its own budget; every loop stage runs, in order."""
+    from mmzedo.core import PRESETS, ZEDO_DEFAULTS
+    solver = ZeDOSolver.build(dict(preset='paper-budget',
+                                   valid=dict(min_joints=8)))
+    assert solver.cfg['init']['steps'] == 500
+    assert solver.cfg['loops']['main']['steps'] == 1000
+    assert solver.cfg['loops']['polish']['steps'] == 0
+    assert solver.cfg['valid']['min_joints'] == 8
+    assert solver.cfg['valid']['max_reprojection'] == \
+        ZEDO_DEFAULTS['valid']['max_reprojection']
+    assert all(isinstance(p, ZeDOSolver) for p in PRESETS.values())
+    user = ZeDOSolver(dict(loops=dict(main=dict(ray_relaxation=1.3))))
+    warm = user.warm_start()
+    assert warm.cfg['loops']['main']['ray_relaxation'] == 1.3
+    assert warm.cfg['loops']['main']['steps'] == 35
+    assert warm.cfg['loops']['polish']['steps'] == 0
+    assert PRESETS['warm-start'].cfg['loops']['main']['ray_relaxation'] == 1.7
+    # A third loop stage, and progress over all of them.
+    extra = dict(ZEDO_DEFAULTS['loops']['polish'], steps=3)
+    three = ZeDOSolver(dict(init=dict(steps=2), loops=dict(
+        main=dict(steps=4), polish=dict(steps=2), extra=extra)))
+    assert list(three.cfg['loops']) == ['main', 'polish', 'extra']
+    done = []
+    three.lift(tiny_prior, **_inputs(camera_poses), progress=done.append)
+    assert done == list(range(1, three.loop_steps + 1)) and done[-1] == 9
+    with pytest.raises(ZeDOInputError, match='Unknown ZeDO preset'):
+        ZeDOSolver.build('paper')

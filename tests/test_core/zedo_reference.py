@@ -50,10 +50,9 @@ def reference_inputs(num: int = 6):
 
 def reference_outputs() -> dict:
     """Every case's outputs (name -> float64 array)."""
-    from mmzedo.core import (REFINE_DEFAULTS, ZEDO_10_EVALUATIONS,
-                             ZEDO_PAPER_BUDGET, ScorePrior, estimate_focal,
+    from mmzedo.core import (PRESETS, ScorePrior, estimate_focal,
                              ray_translation, unit_rays, zedo_lift,
-                             zedo_lift_sequence, zedo_loop)
+                             zedo_lift_sequence)
     prior = ScorePrior.from_checkpoint(PRIOR)
     S, uv, w, f, c, anchors = reference_inputs()
     out = {}
@@ -68,27 +67,30 @@ def reference_outputs() -> dict:
          ('pose', 'translation', 'hypotheses', 'energy', 'choice',
           'bone_ratio', 'valid'))
     keep('10-evaluations',
-         zedo_lift(prior, uv, w, f, c, anchors, **ZEDO_10_EVALUATIONS))
+         zedo_lift(prior, uv, w, f, c, anchors, solver='10-evaluations'))
     keep('paper-budget',
          zedo_lift(prior, uv[:2], w[:2], f[:2], c[:2], anchors[:1],
-                   **ZEDO_PAPER_BUDGET))
+                   solver='paper-budget'))
     keep('user-settings',
-         zedo_lift(prior, uv, w, f, c, anchors, steps=20, ray_relaxation=1.3,
-                   translation_solve='image-plane', step_mode='zedo-relax'))
+         zedo_lift(prior, uv, w, f, c, anchors,
+                   loops=dict(main=dict(steps=20, ray_relaxation=1.3,
+                                        step_rule='zedo-relax'),
+                              polish=dict(step_rule='zedo-relax')),
+                   translation_solve='image-plane'))
     # Refinement (ZeDORefineHook's loop) from a perturbed ground truth.
     start = S - S[:, :1]
     start = start + 0.03 * torch.sin(torch.arange(51.)).reshape(1, 17, 3)
     T = ray_translation(start, unit_rays(uv, f, c), w)
     with torch.no_grad():
-        pose, T = zedo_loop(prior, start, T, uv, w, f, c, REFINE_DEFAULTS)
+        pose, T = PRESETS['refine'].run_loops(prior, start, T, uv, w, f, c)
     keep('refine', dict(pose=pose, translation=T, energy=T[:, 0]))
     # A sequence (warm start): the 6 frames as one track of 3 frames x 2.
     # They are unrelated samples, which the identity-switch restarts would
     # lift in full: the reference holds the warm-started loop itself.
     seq = zedo_lift_sequence(prior, uv.reshape(2, 3, 17, 2),
                              w.reshape(2, 3, 17), f[:2], c[:2], anchors,
-                             cfg=dict(ray_relaxation=1.5),
-                             warm_cfg=dict(restart_jump=None))
+                             loops=dict(main=dict(ray_relaxation=1.5)),
+                             sequence=dict(restart_jump=None))
     keep('sequence', seq, ('pose', 'translation', 'energy', 'valid'))
     # The focal search with its candidate loop.
     size = torch.tensor([[1000., 1002.]]).expand(6, 2)

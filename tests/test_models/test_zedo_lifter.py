@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmzedo.core import ZeDOInputError, initial_pose_optimiser, zedo_lift
+from mmzedo.core import ZeDOInputError, ZeDOSolver, zedo_lift
 from mmzedo.core.anchors import load_anchors, save_anchors
 from ..conftest import REPO_ROOT, SHIPPED_PRIOR, anchor_file
 
@@ -35,6 +35,13 @@ def _dataset(root, rig='h36m-like', det=False):
 def _samples(ds, n=32):
     idx = np.linspace(0, len(ds) - 1, n).astype(int)
     return [ds[i]['data_samples'] for i in idx]
+
+
+def _budget(steps, init_steps):
+    """Solver settings: ``steps`` main-loop and ``init_steps``
+    initial-pose steps."""
+    return dict(loops=dict(main=dict(steps=steps)),
+                init=dict(steps=init_steps))
 
 
 def _lifter(num=1, **zedo_cfg):
@@ -63,8 +70,8 @@ def test_loop_lowers_mpjpe_well_below_the_anchor(open_benchmark,
     kpts, scores, f, c = zedo_inputs([d.metainfo for d in samples])
     anchors = torch.from_numpy(load_anchors(anchor_file(1))['anchors'])
     # the anchor after the initial pose fit, before the loop
-    start, _ = initial_pose_optimiser(anchors.repeat(len(kpts), 1, 1), kpts,
-                                      scores, f, c)
+    start, _ = ZeDOSolver().fit_initial(anchors.repeat(len(kpts), 1, 1),
+                                        kpts, scores, f, c)
     final = zedo_lift(shipped_prior, kpts, scores, f, c, anchors)
     e0 = _root_rel_error(start.numpy(), gt)
     e1 = _root_rel_error(final['pose'].numpy(), gt)
@@ -75,7 +82,7 @@ def test_loop_lowers_mpjpe_well_below_the_anchor(open_benchmark,
 def test_lifter_predictions_in_lifting_target_frame(open_benchmark):
     root, _ = open_benchmark
     samples = _samples(_dataset(root), 8)
-    out = _lifter(num=3, steps=50, init_steps=50).predict(None, samples)
+    out = _lifter(num=3, **_budget(50, 50)).predict(None, samples)
     for d in out:
         pred = d.pred_instances
         assert pred.keypoints.shape == (1, 17, 3)
@@ -95,13 +102,13 @@ def test_lifter_clear_errors(open_benchmark, tmp_path):
     no_cam = samples[0].clone()
     no_cam.set_metainfo(dict(camera_param=None))
     with pytest.raises(ZeDOInputError, match='no camera intrinsics'):
-        _lifter(steps=2, init_steps=2).predict(None, [no_cam])
+        _lifter(**_budget(2, 2)).predict(None, [no_cam])
     nan = samples[1].clone()
     kp = nan.metainfo['keypoints'].copy()
     kp[..., 3, 0] = np.nan
     nan.set_metainfo(dict(keypoints=kp))
     with pytest.raises(ZeDOInputError, match='NaN'):
-        _lifter(steps=2, init_steps=2).predict(None, [nan])
+        _lifter(**_budget(2, 2)).predict(None, [nan])
     bad = str(tmp_path / 'anchors_bad.npz')
     with pytest.raises(ValueError, match=r'\[\.\.\., 17, 3\]'):
         save_anchors(bad, np.zeros((4, 16, 3)), source='test')
@@ -168,7 +175,8 @@ def test_tools_test_runs_zedo_config(open_benchmark, tmp_path):
         SHIPPED_PRIOR, '--work-dir', str(tmp_path), '--out', str(out),
         '--cfg-options', 'test_dataloader.dataset.indices=[0,3000,6000]',
         f'test_dataloader.dataset.data_root={osp.join(root, "h36m-like")}/',
-        'model.zedo_cfg.steps=100', 'model.zedo_cfg.init_steps=100'
+        'model.zedo_cfg.loops.main.steps=100',
+        'model.zedo_cfg.init.steps=100'
     ], cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     m = json.loads(out.read_text())
@@ -213,29 +221,29 @@ def test_default_budget_matches_the_paper_loop(open_benchmark,
     import torch
     from mmpose.evaluation.functional import keypoint_mpjpe
 
-    from mmzedo.core import (ZEDO_10_EVALUATIONS, ZEDO_DEFAULTS,
-                             ZEDO_PAPER_BUDGET, zedo_lift)
+    from mmzedo.core import ZEDO_DEFAULTS, zedo_lift
     from mmzedo.core.anchors import load_anchors
     from mmzedo.analysis import load_test_split
     root, _ = open_benchmark
     kp, conf, f, c, gt = load_test_split('h36m-like', False, 48, root)
     anchors = load_anchors(anchor_file(1))['anchors']
-    assert ZEDO_DEFAULTS['init_steps'] <= 50
+    assert ZEDO_DEFAULTS['init']['steps'] <= 50
     budget = {'default': 50, '10 evaluations': 10}
     calls = []
     hook = shipped_prior.score_net.register_forward_hook(
         lambda mod, args, out: calls.append(len(args[0])))
     mask = np.ones(gt.shape[:2], dtype=bool)
     errors = {}
-    for name, cfg in (('default', {}),
-                      ('paper', ZEDO_PAPER_BUDGET),
-                      ('plain', dict(steps=49, ray_relaxation=1.0,
-                                     polish_steps=0)),
-                      ('10 evaluations', ZEDO_10_EVALUATIONS)):
+    for name, solver in (('default', None),
+                         ('paper', 'paper-budget'),
+                         ('plain', dict(loops=dict(
+                             main=dict(steps=49, ray_relaxation=1.0),
+                             polish=dict(steps=0)))),
+                         ('10 evaluations', '10-evaluations')):
         torch.manual_seed(0)
         calls.clear()
         pred = zedo_lift(shipped_prior, kp, conf, f, c, anchors,
-                         **cfg)['pose'].numpy()
+                         solver=solver)['pose'].numpy()
         if name in budget:  # loop steps + the energy, per hypothesis
             assert sum(calls) / len(gt) <= budget[name], (name, calls)
         errors[name] = (1000 * keypoint_mpjpe(pred, gt, mask),
@@ -259,12 +267,12 @@ def test_zedo_is_a_head_of_mmposes_pose_lifter(open_benchmark):
     from mmpose.registry import MODELS
     root, _ = open_benchmark
     samples = _samples(_dataset(root), 4)
-    short = _lifter(num=1, steps=5, init_steps=5)
+    short = _lifter(num=1, **_budget(5, 5))
     explicit = MODELS.build(dict(
         type='PoseLifter', backbone=dict(type='PassThroughBackbone'),
         head=dict(type='ZeDOHead', prior_checkpoint=SHIPPED_PRIOR,
                   anchors=anchor_file(10), num_hypotheses=1,
-                  zedo_cfg=dict(steps=5, init_steps=5),
+                  zedo_cfg=_budget(5, 5),
                   show_progress=False)))
     for model in (short, explicit):
         assert isinstance(model, PoseLifter)

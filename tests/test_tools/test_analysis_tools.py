@@ -124,7 +124,7 @@ def test_hypothesis_choice_rules(open_benchmark, shipped_prior, tmp_path,
         # The lifter's `choice` setting picks what the tool scores.
         for choice in ('energy', 'consensus'):
             lifted = zedo_lift(shipped_prior, kp, conf, f, c, anchors,
-                               choice=choice)['pose'].numpy()
+                               choice=dict(rule=choice))['pose'].numpy()
             assert tuple(rows[hypothesis_choice.LABELS[choice]]) == \
                 pytest.approx(prior_comparison.errors(lifted, gt), abs=0.11)
         energy = rows[hypothesis_choice.LABELS['energy']]

@@ -30,9 +30,9 @@ from mmzedo.utils.shipped import ANCHOR_FILES  # noqa: E402
 
 from mmzedo.core import STEP_EVALUATIONS  # noqa: E402
 
-#: Budgets: overrides of ZEDO_DEFAULTS by name (presets of mmzedo.core).
-BUDGETS = dict(default=None, paper='ZEDO_PAPER_BUDGET',
-               ten='ZEDO_10_EVALUATIONS')
+#: Budgets: presets of the solver (mmzedo.core.PRESETS) by name.
+BUDGETS = dict(default='default', paper='paper-budget',
+               ten='10-evaluations')
 
 
 class CountingPrior(torch.nn.Module):
@@ -66,7 +66,7 @@ def lift(prior, data, anchors, max_batch, cfg, device):
     for i in range(0, len(kp), step):
         prior.calls = 0
         out = zedo_lift(prior, kp[i:i + step], conf[i:i + step],
-                        f[i:i + step], c[i:i + step], anchors, **cfg)
+                        f[i:i + step], c[i:i + step], anchors, solver=cfg)
         poses.append(out['pose'])
         hyps.append(out['hypotheses'])
         calls.append(prior.calls)
@@ -93,7 +93,6 @@ def main(argv=None):
                    default=osp.join(REPO, 'data', 'open_h36m'))
     p.add_argument('--out', help='npz of the chosen poses')
     args = p.parse_args(argv)
-    from mmzedo import core
     from mmzedo.core import ScorePrior
     from mmzedo.utils.safe_io import refuse_overwriting_inputs
     refuse_overwriting_inputs([args.out] if args.out else [], [args.prior])
@@ -105,7 +104,7 @@ def main(argv=None):
     gt = data[4]
     saved = {}
     for budget in args.budget:
-        cfg = getattr(core, BUDGETS[budget]) if BUDGETS[budget] else {}
+        cfg = BUDGETS[budget]
         for s in args.hypotheses:
             anchors = load_anchors(ANCHOR_FILES.format(s))['anchors']
             warm = tuple(v[:8] for v in data)

@@ -6,7 +6,7 @@ detector-like 2D, by direct :func:`mmzedo.core.zedo_lift` calls (default
 loop, shipped anchors) as ``prior_comparison.py``.
 
 It scores every rule registered in :data:`mmzedo.core.CHOICE_RULES` (the
-lifter's ``choice`` setting; register one with
+lifter's ``choice.rule`` setting; register one with
 :func:`mmzedo.core.register_choice_rule`). ``--likelihood`` adds the costly
 ones, the prior's
 exact log-likelihood (:func:`mmzedo.core.prior_log_likelihood`: 2 x

@@ -1,6 +1,6 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 """Identity switches in tracked sequences: what the warm start's restarts
-(:data:`mmzedo.core.sequence.WARM_START`: ``restart_jump``) catch and
+(the solver setting ``sequence.restart_jump``) catch and
 what they cost.
 
 Runs of consecutive frames of the open benchmark's test split (10 fps,
@@ -37,7 +37,7 @@ sys.path.insert(0, osp.dirname(__file__))
 from mmzedo.analysis import (errors, load_prior_and_anchor,  # noqa: E402
                              test_sequences)
 
-NO_RESTART = dict(restart_jump=None)
+NO_RESTART = dict(sequence=dict(restart_jump=None))
 
 
 def switch_tracks(kp, conf, f, gt, at):
@@ -61,13 +61,13 @@ def switch_tracks(kp, conf, f, gt, at):
     return (*out, keep)
 
 
-def run(prior, anchors, kp, conf, f, c, warm_cfg):
+def run(prior, anchors, kp, conf, f, c, solver):
     import torch
 
     from mmzedo.core.sequence import zedo_lift_sequence
     with torch.no_grad():
         out = zedo_lift_sequence(prior, kp, conf, f, c, anchors,
-                                 warm_cfg=warm_cfg)
+                                 solver=solver)
     return {k: v.numpy() for k, v in out.items()}
 
 

@@ -18,7 +18,7 @@ Prints Markdown tables and writes ``work_dirs/in_the_wild_benchmark.json``.
 
     python tools/analysis/in_the_wild_benchmark.py [--num-samples 256]
         [--num-sequences 120] [--length 16] [--sequence-offset 0 [1 ...]]
-        [--warm-cfg '{"anchor_weight": 0}']
+        [--zedo-cfg '{"sequence": {"anchor_weight": 0}}']
 """
 import argparse
 import json
@@ -112,7 +112,7 @@ def sequence_part(prior, anchors, args):
         t1 = time.perf_counter()
         per_evals = sum(evaluated) / (n * length)
         warm = zedo_lift_sequence(prior, kp, conf, f, c, anchors,
-                                  warm_cfg=args.warm_cfg)['pose'].numpy()
+                                  solver=args.zedo_cfg)['pose'].numpy()
         t2 = time.perf_counter()
         hook.remove()
         warm_evals = sum(evaluated) / (n * length) - per_evals
@@ -146,9 +146,10 @@ def main(argv=None):
                    help='shift the sequences by this many runs; several: '
                    'their runs together (the warm start was tuned on 1 2 3 '
                    '4, apart from 0)')
-    p.add_argument('--warm-cfg', type=json.loads, default=None,
-                   help='overrides of WARM_START_DEFAULTS for the warm '
-                   'start, as JSON (e.g. \'{"anchor_weight": 0}\')')
+    p.add_argument('--zedo-cfg', type=json.loads, default=None,
+                   help='the solver of the warm-started sequences: nested '
+                   'overrides of ZEDO_DEFAULTS as JSON (e.g. \'{"sequence": '
+                   '{"anchor_weight": 0}}\')')
     p.add_argument('--data-root',
                    default=osp.join(REPO, 'data', 'open_h36m'))
     p.add_argument('--out', default=osp.join(REPO, 'work_dirs',

@@ -174,6 +174,53 @@ def score(prior_file: str, anchor_file: str, roots: dict,
     return out
 
 
+def skeleton_floors(prior_file: str, anchor_file: str, roots: dict) -> dict:
+    """How much of the GT-2D errors is the skeleton rather than the pose:
+    per GT-2D setting, the lift as it is; rescaled per sample to the
+    ground truth's mean bone length (scale known); with its bone directions
+    and the ground truth's bone lengths (bone lengths known); and the
+    ground truth's own bone directions with the Human3.6M bone lengths of
+    the prior's training data (a perfect pose in the prior's skeleton).
+    Each is MPJPE / P-MPJPE in mm."""
+    import torch
+
+    from mmzedo.core import ScorePrior, with_bone_lengths
+    from mmzedo.core.anchors import load_anchors
+    from mmzedo.utils import bone_lengths
+    from mmzedo.utils.skeleton import H36M_BONE_LENGTHS
+    prior = ScorePrior.from_checkpoint(prior_file)
+    anchors = load_anchors(anchor_file)['anchors'][:1]
+    rows = {}
+    for column, bench, rig, det, num, low in SETTINGS:
+        if det or low:
+            continue
+        data = load_test_split(rig, det, num, roots[bench], name=bench,
+                               fps=BENCHMARKS[bench][1])
+        pred, _ = lift_poses(prior, anchors, data)
+        gt = data[4]
+        scale = bone_lengths(gt).mean(1) / bone_lengths(pred).mean(1)
+        t = (lambda v: torch.from_numpy(np.asarray(v, np.float32)))  # noqa
+        rows[column] = {
+            'the lift': errors(pred, gt),
+            'the lift, scale known': errors(pred * scale[:, None, None], gt),
+            'the lift, bone lengths known': errors(with_bone_lengths(
+                t(pred), t(bone_lengths(gt))).numpy(), gt),
+            "the true pose in the prior's skeleton": errors(
+                with_bone_lengths(t(gt), t(H36M_BONE_LENGTHS[1:])).numpy(),
+                gt),
+        }
+    return rows
+
+
+def print_floors(rows: dict) -> None:
+    cols = list(rows)
+    print('| pose | ' + ' | '.join(cols) + ' |')
+    print('|---|' + '---:|' * len(cols))
+    for name in rows[cols[0]]:
+        print(f'| {name} | ' + ' | '.join(
+            '{} / {}'.format(*rows[c][name]) for c in cols) + ' |')
+
+
 def print_tables(results: dict, columns) -> None:
     converse = {k: r for k, r in results.items()
                 if k.startswith('Bandai-trained')}
@@ -232,11 +279,18 @@ def main(argv=None):
     p.add_argument('--work-dir',
                    default=osp.join(REPO, 'work_dirs', 'generalisation'))
     p.add_argument('--anchors', default=ANCHORS)
+    p.add_argument('--floors', metavar='PRIOR',
+                   help='print what the skeleton costs with this prior (GT '
+                   '2D: scale or bone lengths known, the true pose in the '
+                   "prior's skeleton) and exit")
     p.add_argument('--rescore', action='store_true',
                    help='score every prior in results.json again (after a '
                    'change to the scoring)')
     args = p.parse_args(argv)
     roots = {k: osp.join(args.data_root, v[0]) for k, v in BENCHMARKS.items()}
+    if args.floors:
+        print_floors(skeleton_floors(args.floors, args.anchors, roots))
+        return
     os.makedirs(args.work_dir, exist_ok=True)
     res_file = osp.join(args.work_dir, 'results.json')
     results = {}

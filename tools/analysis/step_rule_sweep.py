@@ -2,9 +2,9 @@
 """ZeDO's accuracy against its prior-evaluation budget: the loop run with
 several budgets, step rules and ray projections, S=1, on evenly spaced test
 samples of the open benchmark (GT 2D on the three rigs, detector-like 2D on
-h36m-like), with the bundled prior and the S=1 anchor file. Calls
-:func:`mmzedo.core.zedo_lift` directly (the lifter's code path without the
-Runner). Each run is a set of overrides of ``ZEDO_DEFAULTS`` (``RUNS``);
+h36m-like), with the bundled prior and the S=1 anchor file. Runs the
+ZeDO solver directly (the lifter's code path without the Runner). Each run
+is a solver: a preset or nested overrides of ``ZEDO_DEFAULTS`` (``RUNS``);
 the first is the paper's budget with the plain projection onto the rays.
 
 Prints a Markdown table (MPJPE / P-MPJPE in mm; mean bone length of the
@@ -35,38 +35,50 @@ SETTINGS = {
     'gt2d, phone-wide rig': ('phone-wide', False),
     'gt2d, telephoto rig': ('telephoto', False),
 }
-#: The plain projection onto the rays (the paper's), for the budgets below.
-PLAIN = dict(ray_relaxation=1.0, polish_steps=0)
-#: (label, overrides of ZEDO_DEFAULTS, the name of a preset of mmzedo.core,
-#: or (preset name, overrides of it)): loop + initial-pose steps.
+
+
+def loops(polish=0, polish_rule=None, **main):
+    """Solver settings: ``main`` overrides of the main loop stage, a polish
+    of ``polish`` steps (0: none) with the step rule ``polish_rule`` (as the
+    main loop's default)."""
+    pol = dict(steps=polish)
+    if polish_rule:
+        pol['step_rule'] = polish_rule
+    return dict(loops=dict(main=main, polish=pol))
+
+
+#: (label, the solver as ``ZeDOSolver.build`` takes it: nested overrides of
+#: ZEDO_DEFAULTS, a preset's name, or a dict with ``preset``): loop +
+#: initial-pose steps. ``ray_relaxation=1.0`` is the plain projection onto
+#: the rays (the paper's).
 RUNS = [
     ('zedo-official, plain, 1000 + 500 (the paper\'s budget)',
-     'ZEDO_PAPER_BUDGET'),
-    ('zedo-official, plain, 100 + 50 (the previous default)',
-     dict(PLAIN, steps=100, warmup=20, loop_time=1.0)),
-    ('zedo-official, plain, 49 + 50', dict(PLAIN, steps=49)),
+     'paper-budget'),
+    ('zedo-official, plain, 100 + 50',
+     loops(ray_relaxation=1.0, steps=100, warmup=20, loop_time=1.0)),
+    ('zedo-official, plain, 49 + 50', loops(ray_relaxation=1.0, steps=49)),
     ('zedo-official, over-relaxed 1.7, 49 + 50, no polish',
-     dict(steps=49, polish_steps=0)),
+     loops(steps=49)),
     ('**zedo-official, over-relaxed 1.7, 39 + 10 polish + 50 (default)**',
-     dict()),
+     None),
     ('zedo-official, over-relaxed 1.7, 24 + 50',
-     dict(steps=24, warmup=2, loop_time=0.5, polish_steps=0)),
-    ('zedo-official, over-relaxed 1.45, 9 + 50 (ZEDO_10_EVALUATIONS)',
-     'ZEDO_10_EVALUATIONS'),
+     loops(steps=24, warmup=2, loop_time=0.5)),
+    ('zedo-official, over-relaxed 1.45, 9 + 50 (preset 10-evaluations)',
+     '10-evaluations'),
     ('zedo-official, plain, 9 + 50',
-     dict(PLAIN, steps=9, warmup=2, loop_time=0.3)),
+     loops(ray_relaxation=1.0, steps=9, warmup=2, loop_time=0.3)),
     ('zedo-relax, over-relaxed 1.7, 49 + 50',
-     dict(step_mode='zedo-relax', steps=49, polish_steps=0)),
+     loops(step_rule='zedo-relax', steps=49)),
     # Heun's method on the official step's drift (2 prior evaluations per
     # step) at the budgets of the three official rows above: 10, 25, 50.
     ('zedo-heun, over-relaxed 1.45, 4 + 50',
-     ('ZEDO_10_EVALUATIONS', dict(step_mode='zedo-heun', steps=4,
-                                  warmup=1))),
+     dict(preset='10-evaluations', loops=dict(main=dict(
+         step_rule='zedo-heun', steps=4, warmup=1)))),
     ('zedo-heun, over-relaxed 1.7, 12 + 50',
-     dict(step_mode='zedo-heun', steps=12, warmup=1, loop_time=0.5,
-          polish_steps=0)),
+     loops(step_rule='zedo-heun', steps=12, warmup=1, loop_time=0.5)),
     ('zedo-heun, over-relaxed 1.7, 20 + 4 polish + 50',
-     dict(step_mode='zedo-heun', steps=20, warmup=2, polish_steps=4)),
+     loops(polish=4, polish_rule='zedo-heun', step_rule='zedo-heun',
+           steps=20, warmup=2)),
 ]
 
 

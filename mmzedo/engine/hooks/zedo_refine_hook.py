@@ -8,11 +8,9 @@ from mmengine.evaluator import Evaluator
 from mmengine.hooks import Hook
 from mmpose.registry import HOOKS
 
-from mmzedo.core.camera_geometry import ray_translation, unit_rays
 from mmzedo.core.score_prior import ScorePrior
 from mmzedo.core.inputs import ZeDOInputError, check_zedo_inputs
-from mmzedo.core.zedo import initial_pose_optimiser, zedo_loop
-from mmzedo.core.zedo_settings import REFINE_DEFAULTS, resolve_zedo_cfg
+from mmzedo.core.solver import ZeDOSolver
 from mmzedo.models.pose_estimators.zedo_lifter import zedo_inputs
 
 
@@ -33,8 +31,9 @@ class ZeDORefineHook(Hook):
     1. keeps a copy of the lifter's predictions and feeds it to a copy of
        the test evaluator (reported as ``<prefix>/<metric>``, e.g.
        ``unrefined/MPJPE``, in the same test run);
-    2. starts the ZeDO loop (:func:`mmzedo.core.zedo_loop`, the lifter's
-       own loop code) from each root-relative prediction, with the
+    2. runs the loop stages of the ZeDO solver
+       (:meth:`mmzedo.core.ZeDOSolver.refine`, the lifter's own solver)
+       from each root-relative prediction, with the
        closed-form translation (or, with ``resolve_rotation``, the initial
        pose optimiser) instead of the anchor search, the 2D keypoints and
        the camera intrinsics of the sample;
@@ -51,15 +50,16 @@ class ZeDORefineHook(Hook):
 
     Args:
         prior_checkpoint (str): A prior from ``tools/publish_prior.py``.
-        zedo_cfg (dict, optional): Overrides of
-            :data:`mmzedo.core.REFINE_DEFAULTS`: the lifter's settings
-            (:data:`~mmzedo.core.ZEDO_DEFAULTS`) with a shorter loop at lower
-            noise (100 steps, 20 warm-up, t from 0.05 to 0.01, the official
-            step's dt = 1/1000): started from a good pose, the lifter's 1000
-            steps from t = 0.1 traded MPJPE for P-MPJPE on the open
-            benchmark. One hypothesis.
+        zedo_cfg (dict, optional): Nested overrides of the solver preset
+            ``'refine'`` (:data:`mmzedo.core.PRESETS`; or
+            ``dict(preset=NAME, ...)``): the lifter's settings
+            (:data:`~mmzedo.core.ZEDO_DEFAULTS`) with a shorter main loop at
+            lower noise (100 steps, 20 warm-up, t from 0.05 to 0.01, the
+            official step's dt = 1/1000) and no polish: started from a good
+            pose, the lifter's 1000 steps from t = 0.1 traded MPJPE for
+            P-MPJPE on the open benchmark. One hypothesis.
         resolve_rotation (bool): Re-solve rotation and translation with the
-            initial pose optimiser (``init_*`` settings) before the loop.
+            initial-pose fit (the ``init`` settings) before the loop.
             Defaults to False (closed-form translation only).
         prefix (str): Prefix of the unrefined metrics. Defaults to
             ``'unrefined'``.
@@ -72,7 +72,9 @@ class ZeDORefineHook(Hook):
                  resolve_rotation: bool = False,
                  prefix: str = 'unrefined'):
         self.prior_checkpoint = prior_checkpoint
-        self.zedo_cfg = resolve_zedo_cfg(zedo_cfg, REFINE_DEFAULTS)
+        zedo_cfg = dict(zedo_cfg or {})
+        self.solver = ZeDOSolver.build(zedo_cfg.pop('preset', 'refine'),
+                                       **zedo_cfg)
         self.resolve_rotation = resolve_rotation
         self.prefix = prefix
         self.prior = None
@@ -144,7 +146,7 @@ class ZeDORefineHook(Hook):
             return samples
         device = next(self.prior.parameters()).device
         num_joints = self.prior.score_net.num_joints
-        r = self.zedo_cfg['root_index']
+        r = self.solver.root_index
         preds = []
         for i, s in enumerate(samples):
             kp = np.asarray(s.pred_instances.keypoints, np.float32)
@@ -168,13 +170,8 @@ class ZeDORefineHook(Hook):
         uv, w, f, c = (x.to(device) for x in zedo_inputs(
             [self._data_info(s) for s in samples], causal=causal))
         check_zedo_inputs(uv, w, f, c, pose[:1], num_joints)
-        if self.resolve_rotation:
-            pose, T = initial_pose_optimiser(pose, uv, w, f, c,
-                                             self.zedo_cfg)
-        else:
-            T = ray_translation(pose, unit_rays(uv, f, c), w)
-        refined, _ = zedo_loop(self.prior, pose, T, uv, w, f, c,
-                               self.zedo_cfg)
+        refined, _ = self.solver.refine(self.prior, pose, uv, w, f, c,
+                                        self.resolve_rotation)
         refined = refined.cpu().numpy() + root
         if not np.isfinite(refined).all():
             raise FloatingPointError('ZeDO refinement produced NaN/inf.')

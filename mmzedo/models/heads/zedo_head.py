@@ -14,8 +14,7 @@ from mmzedo.core.anchors import load_anchors
 from mmzedo.core.focal_search import estimate_focal
 from mmzedo.core.score_prior import ScorePrior
 from mmzedo.core.inputs import ZeDOInputError, check_in_image
-from mmzedo.core.zedo import zedo_lift
-from mmzedo.core.zedo_settings import resolve_zedo_cfg
+from mmzedo.core.solver import ZeDOSolver
 
 
 def target_frame(info: Mapping, num_frames: int,
@@ -137,8 +136,9 @@ class ZeDOHead(BaseHead):
     (use :class:`~mmzedo.models.PassThroughBackbone`): ``predict`` reads
     the 2D keypoints and confidences (``keypoints``,
     ``keypoints_visible``) and the intrinsics (``camera_param``) from the
-    metainfo (see :func:`zedo_inputs`), runs :func:`mmzedo.core.zedo_lift`
-    for all samples x anchors in one batch, and returns per sample an
+    metainfo (see :func:`zedo_inputs`), runs the ZeDO solver
+    (:meth:`mmzedo.core.ZeDOSolver.lift`) for all samples x anchors in one
+    batch, and returns per sample an
     ``InstanceData`` whose ``keypoints`` [1, 17, 3] are in the frame of
     mmpose's ``lifting_target``: the root-relative pose plus the
     metainfo's ``target_root`` when present (as mmpose's lifting heads
@@ -164,9 +164,12 @@ class ZeDOHead(BaseHead):
         anchors (str): An anchor file from ``tools/build_anchors.py``.
         num_hypotheses (int, optional): Use the first ``S`` anchors
             (largest clusters). Defaults to all.
-        zedo_cfg (dict): Overrides of :data:`mmzedo.core.ZEDO_DEFAULTS`
-            (init_steps, init_lr, init_axes, init_joints, init_scale_range,
-            steps, warmup, t_max, t_min, step_mode, energy_prior_weight).
+        zedo_cfg (dict): The solver's settings: nested overrides of
+            :data:`mmzedo.core.ZEDO_DEFAULTS`, grouped by stage (``init``,
+            ``loops``, ``choice``, ``valid``, ``sequence``), optionally of a
+            preset (``preset='10-evaluations'``, see
+            :data:`mmzedo.core.PRESETS`). E.g.
+            ``dict(loops=dict(main=dict(steps=20)))``.
         show_progress (bool): Progress bar over the loop steps of each
             batch. Defaults to True.
         on_invalid (str): What to do when a lifted pose is flagged invalid
@@ -201,7 +204,7 @@ class ZeDOHead(BaseHead):
             'anchors', torch.from_numpy(a).float(), persistent=False)
         self.prior_checkpoint = prior_checkpoint
         self._register_load_state_dict_pre_hook(self._check_loaded_prior)
-        self.zedo_cfg = resolve_zedo_cfg(zedo_cfg)
+        self.solver = ZeDOSolver.build(zedo_cfg)
         self.show_progress = show_progress
         if on_invalid not in ('warn', 'error', 'ignore'):
             raise ValueError("on_invalid must be 'warn', 'error' or "
@@ -244,20 +247,20 @@ class ZeDOHead(BaseHead):
 
     def lift(self, data_samples: List) -> dict:
         """Run ZeDO on the samples' 2D keypoints; returns
-        :func:`~mmzedo.core.zedo_lift`'s dict."""
+        :meth:`~mmzedo.core.ZeDOSolver.lift`'s dict."""
         infos = [d.metainfo for d in data_samples]
         kpts, scores, f, c = zedo_inputs(infos, unknown_intrinsics=True)
         unknown = torch.isnan(f).any(1)
         bar = None
         if self.show_progress:
-            bar = ProgressBar(self.zedo_cfg['steps'])
+            bar = ProgressBar(self.solver.loop_steps)
         progress = (lambda i: bar.update()) if bar else None  # noqa: E731
         out = {}
         if (~unknown).any():
             k = (~unknown).nonzero().flatten()
-            out = self._scatter(out, k, len(infos), zedo_lift(
+            out = self._scatter(out, k, len(infos), self.solver.lift(
                 self.prior, kpts[k], scores[k], f[k], c[k], self.anchors,
-                progress=progress, **self.zedo_cfg))
+                progress=progress))
         if unknown.any():
             k = unknown.nonzero().flatten()
             out = self._scatter(out, k, len(infos), self._estimate_focal(
@@ -293,7 +296,7 @@ class ZeDOHead(BaseHead):
                   for n, i in enumerate(infos)]
         groups = torch.from_numpy(np.unique(images, return_inverse=True)[1])
         out = estimate_focal(self.prior, kpts, scores, size, self.anchors,
-                             groups=groups, **self.zedo_cfg)
+                             groups=groups, solver=self.solver)
         for key in ('focal_candidates', 'focal_energy'):
             out.pop(key)
         out['f_estimated'], out['c_estimated'] = out.pop('f'), out.pop('c')

@@ -39,7 +39,7 @@ class ZeDOLifter(PoseLifter):
     ``num_hypotheses``, ``zedo_cfg``, ``show_progress``, ``on_invalid``) at
     the top level (``model.zedo_cfg``, ...). The head holds the prior, the
     anchors and the settings (``model.head``); ``prior``, ``anchors``,
-    ``zedo_cfg`` and ``lift`` are the head's. A published prior's weights
+    ``solver`` and ``lift`` are the head's. A published prior's weights
     (``prior.*``, ``tools/test.py CONFIG PRIOR``) load into the head; in
     the explicit form the head's prior comes from ``head.prior_checkpoint``
     only (a checkpoint of ``prior.*`` keys does not reach it: mmengine
@@ -90,8 +90,8 @@ class ZeDOLifter(PoseLifter):
         return self.head.anchors
 
     @property
-    def zedo_cfg(self):
-        return self.head.zedo_cfg
+    def solver(self):
+        return self.head.solver
 
     def lift(self, data_samples):
         return self.head.lift(data_samples)
