@@ -75,6 +75,15 @@ def parse_args(argv=None):
                    'one for --num-hypotheses)')
     p.add_argument('--min-joints', type=int, default=MIN_JOINTS,
                    help='fewest confident Human3.6M joints to lift a person')
+    p.add_argument('--height', type=float, metavar='METRES',
+                   help="the person's standing height: the lifted skeletons "
+                   'are scaled to it (the 2D cannot tell size from depth; '
+                   "default: the prior's own scale)")
+    p.add_argument('--zedo-cfg', metavar='JSON',
+                   help='the ZeDO solver\'s settings as JSON: nested '
+                   'overrides of mmzedo.core.ZEDO_DEFAULTS, optionally of a '
+                   'preset, e.g. \'{"preset": "10-evaluations"}\' or '
+                   '\'{"loops": {"main": {"steps": 60}}}\'')
     seq = p.add_mutually_exclusive_group()
     seq.add_argument('--sequence', dest='sequence', action='store_true',
                      default=None, help='track people over frames and '
@@ -104,7 +113,34 @@ def parse_args(argv=None):
         p.error('--fps must be > 0')
     if args.img_dir is not None and not osp.isdir(args.img_dir):
         p.error(f'--img-dir {args.img_dir} is not a directory')
+    args.solver = solver_settings(p, args.zedo_cfg, args.height)
     return args
+
+
+def solver_settings(parser, zedo_cfg, height):
+    """The solver of ``--zedo-cfg`` (JSON) and ``--height``, checked
+    before any work (a bad one ends as argparse errors do)."""
+    import json
+
+    from mmzedo.core import ZeDOInputError, ZeDOSolver
+    from mmzedo.utils import height_to_bone_length
+    cfg = {}
+    if zedo_cfg is not None:
+        try:
+            cfg = json.loads(zedo_cfg)
+        except json.JSONDecodeError as e:
+            parser.error(f'--zedo-cfg is not JSON ({e}): {zedo_cfg!r}')
+        if not isinstance(cfg, dict):
+            parser.error(f'--zedo-cfg must be a JSON object, got {zedo_cfg!r}')
+    try:
+        solver = ZeDOSolver.build(cfg)
+        if height is not None:
+            solver = solver.replace(scale=dict(
+                bone_length=height_to_bone_length(height)))
+    except (ZeDOInputError, ValueError) as e:
+        parser.error(f'{"--height" if "height" in str(e) else "--zedo-cfg"}:'
+                     f' {e}')
+    return solver
 
 
 def main(argv=None):
@@ -172,10 +208,12 @@ def main(argv=None):
         result = lift_pose2d(
             data, prior, anchors, cameras=cameras, img_dir=args.img_dir,
             image_size=args.image_size, min_joints=args.min_joints,
-            sequence=args.sequence, progress=not args.no_progress)
+            sequence=args.sequence, zedo_cfg=args.solver,
+            progress=not args.no_progress)
     meta = dict(input=osp.abspath(args.input), prior=args.prior,
                 anchors=anchor_file, layout_in=data['layout'],
-                pose2d=data.get('detector', 'from the input file'))
+                pose2d=data.get('detector', 'from the input file'),
+                height=args.height, zedo_cfg=args.solver.cfg)
     write_json_atomic(predictions_dict(result, meta), out_json)
     write_json_atomic(mmpose_predictions(result), mmpose_json)
     s = result['summary']

@@ -105,7 +105,10 @@ def estimate_focal(prior,
     side = size.max(1).values
     ratios = torch.logspace(math.log10(lo), math.log10(hi), num)
     solver = ZeDOSolver.build(solver, **overrides)
-    candidate = solver.replace(loops=search['candidate_loops'])
+    # The candidates keep the loop's own size: a known size (stage scale)
+    # changes the prior's term of the energy, not the fit to the 2D.
+    candidate = solver.replace(loops=search['candidate_loops'],
+                               scale=dict(bone_length=None))
     energy = []
     for k, r in enumerate(ratios):
         f = (r * side)[:, None].expand(b, 2)

@@ -3,9 +3,9 @@
 
 ::
 
-    init    ->  loops (main, polish, ...)  ->  choice  ->  valid
-    Adam fit    each: its own time schedule,    energy,     flags
-    of anchors  step rule, ray projection       the rule
+    init    ->  loops (main, polish, ...)  ->  scale ->  choice  ->  valid
+    Adam fit    each: its own time schedule,    size      energy,     flags
+    of anchors  step rule, ray projection       (opt.)    the rule
 
 A :class:`ZeDOSolver` holds the nested settings of every stage
 (:data:`~mmzedo.core.zedo_settings.ZEDO_DEFAULTS` merged with a user's
@@ -22,8 +22,8 @@ from torch import Tensor
 
 from .choice import get_choice_rule
 from .inputs import as_float_tensor, check_joint_indices, check_zedo_inputs
-from .zedo import (initial_pose_optimiser, pose_validity, score_result,
-                   zedo_loop)
+from .zedo import (_MEAN_BONE_LENGTH, bone_vectors, initial_pose_optimiser,
+                   pose_validity, score_result, zedo_loop)
 from .zedo_settings import resolve_zedo_cfg
 
 
@@ -111,8 +111,9 @@ class ZeDOSolver:
                   solve_translation: bool = True,
                   progress: Optional[Callable[[int], None]] = None):
         """Stage ``loops``: every loop stage in order
-        (:func:`~mmzedo.core.zedo.zedo_loop`); ``progress`` is called with
-        the steps done over all stages."""
+        (:func:`~mmzedo.core.zedo.zedo_loop`), then stage ``scale``
+        (:meth:`rescale`); ``progress`` is called with the steps done over
+        all loop stages."""
         done = 0
         for loop in self.cfg['loops'].values():
             if not loop['steps']:
@@ -125,7 +126,20 @@ class ZeDOSolver:
                                 self.cfg['translation_solve'],
                                 solve_translation, step_progress)
             done += loop['steps']
-        return pose, T
+        return self.rescale(pose, T)
+
+    def rescale(self, pose: Tensor, T: Tensor):
+        """Stage ``scale``: each pose and its translation scaled together
+        (the same 2D) to the mean bone length ``scale.bone_length``; as
+        they are where it is None."""
+        length = self.cfg['scale']['bone_length']
+        if length is None:
+            return pose, T
+        if length == 'prior':
+            length = _MEAN_BONE_LENGTH
+        s = length / bone_vectors(pose).norm(dim=-1).mean(-1).clamp(
+            min=1e-6)
+        return pose * s[:, None, None], T * s[:, None]
 
     def score(self, prior, pose: Tensor, T: Tensor, uv: Tensor,
               weights: Tensor, f: Tensor, c: Tensor) -> Dict[str, Tensor]:

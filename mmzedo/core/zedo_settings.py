@@ -9,6 +9,7 @@ Groups::
     loops     the loop stages, run in order, each with its own time
               schedule, step rule and ray projection (default: 'main',
               then 'polish'); a stage with steps=0 is skipped
+    scale     the size of the lifted skeletons (default: the loop's own)
     choice    the energy and the rule that picks one of the S hypotheses
     valid     the validity check of each result
     sequence  video: the warm start of later frames and its restarts
@@ -69,6 +70,15 @@ ZEDO_DEFAULTS = dict(
         polish=dict(steps=10, warmup=0, t_max=0.05, t_min=0.01,
                     step_rule='zedo-official', loop_time=0.1,
                     ray_relaxation=1.0, recentre_root=False)),
+    # The size of the lifted skeletons. A pose and its translation scaled
+    # together project to the same 2D, so the 2D cannot tell size from
+    # depth: the loop's own scale comes from the prior and drifts. None
+    # keeps it; a number (metres) scales each result (pose and translation
+    # together, the 2D fit unchanged) to that mean bone length, e.g. from
+    # a known body height (mmzedo.utils.skeleton.height_to_bone_length);
+    # 'prior': to the mean bone length of the prior's training skeleton
+    # (Human3.6M's). docs/cross_dataset.md measures each.
+    scale=dict(bone_length=None),
     # ZeDO's energy: reprojection error (px) + prior_weight * the RMS of
     # the prior's predicted noise at energy_t; `rule` (mmzedo.core.choice)
     # picks one hypothesis (tools/analysis/hypothesis_choice.py scores
@@ -280,6 +290,11 @@ def check_zedo_cfg(cfg: Mapping) -> None:
     if not (_is_number(valid['max_off_axis'])
             and 0 < valid['max_off_axis'] <= 90):
         bad('valid', 'max_off_axis', 'must be in (0, 90] degrees')
+    length = cfg['scale']['bone_length']
+    if length is not None and length != 'prior' and not (
+            _is_number(length) and 0.05 <= length <= 1.0):
+        bad('scale', 'bone_length', "must be None, 'prior' or a mean bone "
+            'length in metres (0.05-1; Human3.6M: 0.26)')
     seq = cfg['sequence']
     warm = _merge(loops, seq['warm_loops'], 'loops.')
     for name, loop in warm.items():

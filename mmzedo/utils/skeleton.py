@@ -37,6 +37,25 @@ H36M_BONE_LENGTHS = np.array([
 ], dtype=np.float64)
 
 
+#: Height of the ankle joint over the floor as a share of standing height
+#: (anthropometric segment proportions, Drillis and Contini: 0.039 H).
+ANKLE_HEIGHT_SHARE = 0.039
+
+
+def height_to_bone_length(height: float) -> float:
+    """The mean bone length (metres) of a Human3.6M-17 skeleton in
+    :data:`H36M_BONE_LENGTHS`' proportions for a person standing
+    ``height`` metres tall: ankle to head top along the leg and the spine
+    is ``1 - ANKLE_HEIGHT_SHARE`` of the height."""
+    height = float(height)
+    if not 1.0 <= height <= 2.5:
+        raise ValueError(f'A standing height of {height} m: expected a '
+                         'person 1.0-2.5 m tall (metres, not cm).')
+    chain = H36M_BONE_LENGTHS[[2, 3, 7, 8, 9, 10]].sum()  # ankle..head top
+    return float(H36M_BONE_LENGTHS[1:].mean() * height *
+                 (1 - ANKLE_HEIGHT_SHARE) / chain)
+
+
 def bone_lengths(poses: np.ndarray) -> np.ndarray:
     """Bone lengths of poses ``[..., 17, 3]`` as ``[..., 16]`` (children
     1..16 in joint order)."""

@@ -83,6 +83,33 @@ def test_h36m_frames_with_known_and_withheld_cameras(tmp_path):
     assert (tmp_path / 'estimated' / 'vis').is_dir()
 
 
+def test_a_known_height_sets_the_size_and_keeps_the_2d(tmp_path):
+    """``--height``: every lifted skeleton has the mean bone length of a
+    person that tall, and projects to the same 2D as without it (size and
+    depth scaled together)."""
+    from mmzedo.utils import height_to_bone_length
+    outs = {}
+    for name, extra in (('free', []), ('tall', ['--height', '1.9'])):
+        run_tool([DEMO, osp.join(FIXTURES, 'h36m', 'h36m_coco.json'),
+                  '--img-dir', osp.join(FIXTURES, 'h36m', 'images'),
+                  '--out-dir', str(tmp_path / name), '--no-progress',
+                  '--max-pictures', '0'] + extra, cwd=REPO_ROOT)
+        with open(tmp_path / name / 'predictions.json') as f:
+            outs[name] = [(im, p) for im in json.load(f)['images']
+                          for p in im['people']]
+    assert len(outs['tall']) == 4
+    want = height_to_bone_length(1.9)
+    for (im, p), (_, q) in zip(outs['tall'], outs['free']):
+        k, k0 = np.array(p['keypoints_3d']), np.array(q['keypoints_3d'])
+        assert p['valid'] and q['valid']
+        assert abs(bone_lengths(k - k[:1]).mean() - want) < 1e-4
+        assert abs(bone_lengths(k0 - k0[:1]).mean() - want) > 0.01
+        f = np.array(im['focal_length'])
+        c = np.array(im['principal_point'])
+        uv = (lambda x: f * x[:, :2] / x[:, 2:] + c)  # noqa: E731
+        np.testing.assert_allclose(uv(k), uv(k0), atol=1e-2)  # pixels
+
+
 def test_coco_people_get_plausible_3d_or_a_clear_reason(tmp_path):
     proc = run_tool([
         DEMO,

@@ -57,6 +57,8 @@ RECIPES = {
     'mix+angles+seat': dict(
         augment=dict(mix_prob=0.5, angle_prob=0.5, seat_prob=0.2)),
     'bones': dict(augment=dict(bone_scale_prob=0.5)),
+    # Seated legs and body proportions (bone-length scaling) together.
+    'seat+bones': dict(augment=dict(seat_prob=0.2, bone_scale_prob=0.5)),
     'mix+angles': dict(augment=dict(mix_prob=0.5, angle_prob=0.5)),
     'mix+angles+bones': dict(
         augment=dict(mix_prob=0.5, angle_prob=0.5, bone_scale_prob=0.5)),
@@ -147,12 +149,17 @@ def train_recipe(export_dir: str, out_dir: str, settings: dict,
 
 
 def score(prior_file: str, anchor_file: str, roots: dict,
-          settings=SETTINGS) -> dict:
+          settings=SETTINGS, solver=None, size_known=False) -> dict:
     """MPJPE / P-MPJPE / scale of ZeDO S=1 with a prior on each setting
     (``roots``: benchmark -> its data root), and per action group on the
-    GT-2D cross-dataset setting."""
-    from mmzedo.core import ScorePrior
+    GT-2D cross-dataset setting. ``solver``: the solver's settings (as
+    ``ZeDOSolver.build`` takes them; default the default solver). With
+    ``size_known``, each setting's lifts are scaled to the mean bone
+    length of its test samples' ground truth (the people's size known, as
+    from a user's ``--height``)."""
+    from mmzedo.core import ScorePrior, ZeDOSolver
     from mmzedo.core.anchors import load_anchors
+    from mmzedo.utils import bone_lengths
     prior = ScorePrior.from_checkpoint(prior_file)
     anchors = load_anchors(anchor_file)['anchors'][:1]
     out = dict(prior=osp.relpath(prior_file, REPO),
@@ -162,8 +169,12 @@ def score(prior_file: str, anchor_file: str, roots: dict,
         data = load_test_split(rig, det, num, roots[bench], name=bench,
                                fps=BENCHMARKS[bench][1], actions=True,
                                low_poses=low)
-        pred, _ = lift_poses(prior, anchors, data)
         gt = data[4]
+        run = ZeDOSolver.build(solver)
+        if size_known:
+            run = run.replace(scale=dict(
+                bone_length=float(bone_lengths(gt).mean())))
+        pred, _ = lift_poses(prior, anchors, data, run)
         out['settings'][column] = errors(pred, gt) + (scale_ratio(pred, gt),)
         if bench == 'bandai' and not det:
             for group, acts in ACTION_GROUPS.items():
@@ -279,6 +290,13 @@ def main(argv=None):
     p.add_argument('--work-dir',
                    default=osp.join(REPO, 'work_dirs', 'generalisation'))
     p.add_argument('--anchors', default=ANCHORS)
+    p.add_argument('--zedo-cfg', type=json.loads, default=None,
+                   help='the solver settings of the --prior rows, as JSON '
+                   '(e.g. \'{"scale": {"bone_length": "prior"}}\')')
+    p.add_argument('--size-known', action='store_true',
+                   help='--prior rows: each setting\'s lifts scaled to the '
+                   'mean bone length of its ground truth (the people\'s size '
+                   'known)')
     p.add_argument('--floors', metavar='PRIOR',
                    help='print what the skeleton costs with this prior (GT '
                    '2D: scale or bone lengths known, the true pose in the '
@@ -316,7 +334,9 @@ def main(argv=None):
                                or args.rescore else
                                [f'shipped prior={PRIOR}']):
         name, _, path = item.rpartition('=')
-        results[name] = score(path, args.anchors, roots)
+        results[name] = score(path, args.anchors, roots,
+                              solver=args.zedo_cfg,
+                              size_known=args.size_known)
         save()
     if args.recipes:
         if not osp.isfile(osp.join(args.export_dir, 'settings.json')):
