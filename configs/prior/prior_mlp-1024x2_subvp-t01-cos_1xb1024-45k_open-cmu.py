@@ -4,7 +4,7 @@
 # full-range draws) with the paper's network width (1024, time embedding
 # 512), batch 1024 and 45k iterations, on the same 3D-only train split. Made
 # on one H100 in 431 s (tools/train_prior_plain.py); 2.6x slower than the
-# shipped prior per evaluation on a 2-core CPU (the README's prior table).
+# shipped prior per evaluation on a 2-core CPU (docs/prior_training.md).
 _base_ = ['./prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py']
 
 max_iters = 45000

@@ -26,7 +26,8 @@ model = dict(
         num_groups=32,
         dropout=0.25,
         # EDM's c_in at small noise (1 / sigma_data, root-relative poses in
-        # metres): open benchmark S=1 P-MPJPE 45.4 -> 42.8 mm (README).
+        # metres): open benchmark S=1 P-MPJPE 45.4 -> 42.8 mm
+        # (docs/prior_training.md).
         input_scale=4.0),
     sde=dict(type='subVP', beta_min=0.1, beta_max=20., N=1000),
     eps=1e-5,
@@ -37,7 +38,8 @@ model = dict(
     # Flip and yaw rotation of whole batches on the model's device
     # (mmzedo.core.augment_poses), as in the paper. No bone-length scaling:
     # a prior that learns that body size is free lets ZeDO's loop drift in
-    # scale (open benchmark: S=1 MPJPE 94.7 -> 80.0 mm without it; README).
+    # scale (open benchmark: S=1 MPJPE 94.7 -> 80.0 mm without it;
+    # docs/prior_training.md).
     data_preprocessor=dict(
         type='PriorDataPreprocessor',
         augment=dict(

@@ -1,4 +1,5 @@
-# The CPU recipe (the shipped open prior's; see the README's recipe table)
+# The CPU recipe (the shipped open prior's; see the recipe table of
+# docs/prior_training.md)
 # on a user's real Human3.6M in mmpose's layout (S1, S5-S8): the paper-sized
 # config's data path, augmentation and training-time distribution
 # (prior_mlp-1024x2_..._h36m.py: PoseTargetDataset, batched augmentation on

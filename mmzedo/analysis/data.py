@@ -87,7 +87,7 @@ def test_sequences(rig, det, length, num, data_root, offset=0):
     """Runs of ``length`` consecutive test frames, evenly chosen (shifted
     by ``offset`` runs; ``offset`` may be a list: their runs together).
     Offsets that would share runs with offset 0's are skipped, so that
-    offsets > 0 stay apart from the runs the README reports."""
+    offsets > 0 stay apart from the runs the docs report."""
     if not np.isscalar(offset):
         parts = [test_sequences(rig, det, length, num, data_root, o)
                  for o in offset]

@@ -207,8 +207,8 @@ def test_warm_started_sequences_are_smoother_and_cheaper(
     assert warm_calls < 0.8 * per_calls, (warm_calls, per_calls)
     mpjpe = (lambda p: 1000 * np.linalg.norm(p - gt, axis=-1).mean())  # noqa
     # measured here: 52.8 vs 55.5 mm (previous pose alone: 56.7),
-    # acceleration 29.4 vs 33.7 (README: 120 x 16 frames, equal or better
-    # MPJPE on all rows)
+    # acceleration 29.4 vs 33.7 (docs/in_the_wild.md: 120 x 16 frames,
+    # equal or better MPJPE on all rows)
     errors = (mpjpe(warm_pose), mpjpe(per), mpjpe(alone.numpy()))
     assert errors[0] <= errors[1], errors
     assert errors[0] < errors[2] - 1, errors

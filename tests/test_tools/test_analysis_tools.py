@@ -41,7 +41,7 @@ def test_core_throughput_counts_the_budgets(open_benchmark, tmp_path,
     by = {(r['budget'], r['S']): r for r in rows}
     # S=10 in batches of at most 200 hypotheses: 20 samples per call.
     assert by['default', 10]['batches'] == 3
-    assert by['default', 1]['MPJPE'] < 80  # the README: 53.8 on 256
+    assert by['default', 1]['MPJPE'] < 80  # docs/solver.md: 53.8 on 256
     assert by['default', 10]['MinMPJPE'] < by['default', 10]['MPJPE']
     saved = np.load(out)
     assert saved['default_S10'].shape == (48, 17, 3)
@@ -87,7 +87,7 @@ def test_accurate_prior_beats_the_shipped_one(open_benchmark):
                                ckpt['meta']['config']))
     assert ckpt['prior_cfg']['score_net']['hidden_dim'] == 1024
     root, _ = open_benchmark
-    # Test samples apart from the README's (offset 5), GT 2D, S=1. README:
+    # Test samples apart from the docs' (offset 5), GT 2D, S=1. Docs:
     # 53.8 / 32.6 against 49.1 / 26.9 mm on 256 samples.
     data = {'gt2d': load_test_split('h36m-like', False, 96, root, 5)}
     shipped = prior_comparison.compare(SHIPPED_PRIOR, data, (1, ))

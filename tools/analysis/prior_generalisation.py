@@ -9,7 +9,7 @@ same source.
   skeleton; ``tools/dataset_converters/build_bandai_benchmark.py``), with
   MPJPE / P-MPJPE per action group.
 - **Same source**: the same priors on the open benchmark's CMU test groups
-  (the README's same-source rows).
+  (the same-source rows of docs/cross_dataset.md).
 - **Bandai -> CMU** (``--converse PRIOR ANCHORS``): a prior trained on
   Bandai's train split, on the CMU test groups.
 
