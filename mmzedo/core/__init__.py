@@ -25,9 +25,10 @@ from .rotations import quaternion_to_matrix
 from .zedo import (initial_pose_optimiser, pose_validity, reprojection_error,
                    score_result, zedo_lift, zedo_loop)
 from .zedo_settings import LOOP_SETTINGS, ZEDO_DEFAULTS, resolve_zedo_cfg
-from .solver import PRESETS, ZeDOSolver
+from .solver import ZeDOSolver
 from .likelihood import prior_log_likelihood
 from .focal_search import FOCAL_SEARCH_DEFAULTS, estimate_focal
+from .presets import PRESETS
 from .sequence import zedo_lift_sequence
 
 __all__ = [

@@ -19,7 +19,7 @@ from torch import Tensor
 
 from .settings import merge_settings
 from .inputs import as_float_tensor, check_2d_in_image
-from .solver import PRESETS, ZeDOSolver
+from .solver import ZeDOSolver
 
 #: Candidate focal lengths: ``focal_num`` values from ``focal_min`` to
 #: ``focal_max`` times the image's longer side (a 0.3x..4x range covers
@@ -137,7 +137,3 @@ def estimate_focal(prior,
     out.update(f=f.to(dev), c=c.to(dev), focal_candidates=ratios,
                focal_energy=energy, focal_at_edge=at_edge.to(dev))
     return out
-
-
-PRESETS['focal-candidates'] = PRESETS['default'].replace(
-    loops=FOCAL_SEARCH_DEFAULTS['candidate_loops'])

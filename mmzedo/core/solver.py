@@ -12,8 +12,8 @@ A :class:`ZeDOSolver` holds the nested settings of every stage
 overrides, checked once), and every caller runs the same object: the
 lifter head, the refinement hook (:meth:`ZeDOSolver.refine`), video
 (:meth:`ZeDOSolver.warm_start` for the later frames of a track) and the
-focal search (its candidate loop). The presets (:data:`PRESETS`) are
-instances of it.
+focal search (its candidate loop). The presets
+(:data:`~mmzedo.core.presets.PRESETS`) are instances of it.
 """
 from typing import Callable, Dict, Mapping, Optional, Union
 
@@ -39,8 +39,8 @@ class ZeDOSolver:
             overrides.
 
     Example:
-        >>> solver = PRESETS['10-evaluations'].replace(
-        ...     valid=dict(min_joints=8))
+        >>> solver = ZeDOSolver.build('10-evaluations',
+        ...                           valid=dict(min_joints=8))
         >>> out = solver.lift(prior, keypoints, scores, f, c, anchors)
     """
 
@@ -52,9 +52,11 @@ class ZeDOSolver:
     def build(cls, solver: Union[None, str, Mapping, 'ZeDOSolver'] = None,
               **overrides) -> 'ZeDOSolver':
         """A solver from what a caller or a config gives: ``None`` (the
-        default), a preset's name (:data:`PRESETS`), a :class:`ZeDOSolver`,
+        default), a preset's name (:data:`~mmzedo.core.presets.PRESETS`), a
+        :class:`ZeDOSolver`,
         or a settings dict whose optional ``preset`` names the preset it
         overrides; then ``overrides`` over it."""
+        from .presets import PRESETS
         if isinstance(solver, Mapping):
             cfg = dict(solver)
             base = cls.build(cfg.pop('preset', None))
@@ -252,40 +254,3 @@ class ZeDOSolver:
         if solve_rotation:
             pose, T = self.fit_initial(pose, uv, weights, f, c)
         return self.run_loops(prior, pose, T, uv, weights, f, c)
-
-
-#: The presets: instances of the solver (``ZeDOSolver.build(name)``, a
-#: config's ``zedo_cfg=dict(preset=name, ...)``).
-#:
-#: - ``'default'``: :data:`~mmzedo.core.ZEDO_DEFAULTS`.
-#: - ``'10-evaluations'``: 9 loop steps + the energy, 50 initial-pose steps;
-#:   6-7 mm behind the paper's 1000 + 500 steps on the open benchmark
-#:   (docs/solver.md), chosen like the defaults.
-#: - ``'paper-budget'``: the paper's (and the official release's) 1000 loop
-#:   steps of dt = 1/1000 (200 of warm-up), 500 initial-pose steps, the
-#:   plain ray projection and no polish.
-#: - ``'refine'`` (ZeDORefineHook): from another lifter's pose, a shorter
-#:   loop at lower noise (chosen on a 256-sample subset of the open test
-#:   split), the official step's dt = 1/1000 (100 steps: pseudo-time 0.1),
-#:   the plain ray projection (over-relaxing it changed nothing there), no
-#:   polish.
-#: - ``'warm-start'``: the later frames of a track
-#:   (:meth:`ZeDOSolver.warm_start` of the default).
-#: - ``'focal-candidates'``: the loop that scores the focal search's
-#:   candidates (:data:`~mmzedo.core.focal_search.FOCAL_SEARCH_DEFAULTS`).
-PRESETS: Dict[str, ZeDOSolver] = {}
-PRESETS['default'] = ZeDOSolver()
-PRESETS['10-evaluations'] = PRESETS['default'].replace(loops=dict(
-    main=dict(steps=9, warmup=2, loop_time=0.4, t_max=0.12, t_min=0.005,
-              ray_relaxation=1.45),
-    polish=dict(steps=0)))
-PRESETS['paper-budget'] = PRESETS['default'].replace(
-    init=dict(steps=500),
-    loops=dict(main=dict(steps=1000, warmup=200, loop_time=1.0,
-                         ray_relaxation=1.0),
-               polish=dict(steps=0)))
-PRESETS['refine'] = PRESETS['default'].replace(loops=dict(
-    main=dict(steps=100, warmup=20, t_max=0.05, t_min=0.01, loop_time=0.1,
-              ray_relaxation=1.0),
-    polish=dict(steps=0)))
-PRESETS['warm-start'] = PRESETS['default'].warm_start()
