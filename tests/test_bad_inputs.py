@@ -796,21 +796,21 @@ def test_demo_img_dir_that_does_not_exist(tmp_path):
     assert not (tmp_path / 'o').exists()
 
 
+def _lift_h36m(*options):
+    """The lifting CLI on the Human3.6M fixture's 2D with ``options``."""
+    return ['demo/zedo_lift_demo.py', FIXTURES + '/h36m/h36m_coco.json',
+            *options, '--out-dir', '{tmp}/o']
+
+
 @pytest.mark.parametrize('args, match', [
     (['demo/zedo_lift_demo.py', '{tmp}/none.json', '--out-dir', '{tmp}/o'],
      'no such file'),
-    (['demo/zedo_lift_demo.py', FIXTURES + '/h36m/h36m_coco.json',
-      '--camera-json', '{tmp}/cam.json', '--out-dir', '{tmp}/o'],
+    (_lift_h36m('--camera-json', '{tmp}/cam.json'),
      'cannot read the camera JSON'),
-    (['demo/zedo_lift_demo.py', FIXTURES + '/h36m/h36m_coco.json',
-      '--height', '175', '--out-dir', '{tmp}/o'],
-     '--height: A standing height of 175.0 m'),
-    (['demo/zedo_lift_demo.py', FIXTURES + '/h36m/h36m_coco.json',
-      '--zedo-cfg', '{{"steps": 20}}', '--out-dir', '{tmp}/o'],
+    (_lift_h36m('--height', '175'), '--height: A standing height of 175.0 m'),
+    (_lift_h36m('--zedo-cfg', '{{"steps": 20}}'),
      "'steps' is now loops.main.steps"),
-    (['demo/zedo_lift_demo.py', FIXTURES + '/h36m/h36m_coco.json',
-      '--zedo-cfg', 'steps=20', '--out-dir', '{tmp}/o'],
-     '--zedo-cfg is not JSON'),
+    (_lift_h36m('--zedo-cfg', 'steps=20'), '--zedo-cfg is not JSON'),
     (['tools/publish_prior.py', 'configs/prior/'
       'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py', '{tmp}/cam.json',
       '{tmp}/p.pth'], 'not a readable torch file'),
