@@ -16,7 +16,7 @@ ZeDO (bundled prior, S=1) on
    time, and jitter (mean joint acceleration, mm/frame^2) per-frame against
    the warm start.
 
-Prints Markdown tables (``--markdown``: only them) and writes
+Prints Markdown tables and writes
 ``work_dirs/pixels_benchmark.json``. Nothing else may run while it times.
 
     python tools/analysis/pixels_benchmark.py [--posetrack DIR]
