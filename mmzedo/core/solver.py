@@ -21,15 +21,17 @@ import torch
 from torch import Tensor
 
 from .choice import get_choice_rule
-from .inputs import as_float_tensor, check_joint_indices, check_zedo_inputs
+from .inputs import (ZeDOInputError, as_float_tensor, check_joint_indices,
+                     check_zedo_inputs)
 from .zedo import (_MEAN_BONE_LENGTH, bone_vectors, initial_pose_optimiser,
                    pose_validity, score_result, zedo_loop)
 from .zedo_settings import resolve_zedo_cfg
 
 
 class ZeDOSolver:
-    """The ZeDO solver: the initial-pose fit, the loop stages, the choice
-    among hypotheses and the validity check, over one nested settings dict.
+    """The ZeDO solver: the initial-pose fit, the loop stages, the size of
+    the results, the choice among hypotheses and the validity check, over
+    one nested settings dict.
 
     Args:
         cfg (dict, optional): Nested overrides of ``base``'s settings (of
@@ -53,9 +55,8 @@ class ZeDOSolver:
               **overrides) -> 'ZeDOSolver':
         """A solver from what a caller or a config gives: ``None`` (the
         default), a preset's name (:data:`~mmzedo.core.presets.PRESETS`), a
-        :class:`ZeDOSolver`,
-        or a settings dict whose optional ``preset`` names the preset it
-        overrides; then ``overrides`` over it."""
+        :class:`ZeDOSolver`, or a settings dict whose optional ``preset``
+        names the preset it overrides; then ``overrides`` over it."""
         from .presets import PRESETS
         if isinstance(solver, Mapping):
             cfg = dict(solver)
@@ -63,7 +64,6 @@ class ZeDOSolver:
             solver = base.replace(**cfg)
         elif isinstance(solver, str):
             if solver not in PRESETS:
-                from .inputs import ZeDOInputError
                 raise ZeDOInputError(f'Unknown ZeDO preset {solver!r}; '
                                      f'known: {sorted(PRESETS)}.')
             solver = PRESETS[solver]

@@ -59,6 +59,10 @@ RECIPES = {
     'bones': dict(augment=dict(bone_scale_prob=0.5)),
     # Seated legs and body proportions (bone-length scaling) together.
     'seat+bones': dict(augment=dict(seat_prob=0.2, bone_scale_prob=0.5)),
+    # Seated legs and body proportions only: each bone scaled on its own
+    # (10% std, mirror bones alike), no global size change.
+    'seat+proportions': dict(augment=dict(seat_prob=0.2, bone_scale_prob=0.5,
+                                          global_std=0., bone_std=0.1)),
     'mix+angles': dict(augment=dict(mix_prob=0.5, angle_prob=0.5)),
     'mix+angles+bones': dict(
         augment=dict(mix_prob=0.5, angle_prob=0.5, bone_scale_prob=0.5)),
