@@ -123,7 +123,8 @@ def solver_settings(parser, zedo_cfg, height):
     import json
 
     from mmzedo.core import ZeDOInputError, ZeDOSolver
-    from mmzedo.utils import height_to_bone_length
+    from mmzedo.core.inputs import check_joint_indices
+    from mmzedo.utils import NUM_JOINTS, height_to_bone_length
     cfg = {}
     if zedo_cfg is not None:
         try:
@@ -134,6 +135,7 @@ def solver_settings(parser, zedo_cfg, height):
             parser.error(f'--zedo-cfg must be a JSON object, got {zedo_cfg!r}')
     try:
         solver = ZeDOSolver.build(cfg)
+        check_joint_indices(solver.cfg, NUM_JOINTS)  # Human3.6M-17 here
         if height is not None:
             solver = solver.replace(scale=dict(
                 bone_length=height_to_bone_length(height)))

@@ -811,6 +811,9 @@ def _lift_h36m(*options):
     (_lift_h36m('--zedo-cfg', '{{"steps": 20}}'),
      "'steps' is now loops.main.steps"),
     (_lift_h36m('--zedo-cfg', 'steps=20'), '--zedo-cfg is not JSON'),
+    (_lift_h36m('--zedo-cfg', '{{"preset": 3}}'), 'must be None, a preset'),
+    (_lift_h36m('--zedo-cfg', '{{"init": {{"joints": [0, 1, 99]}}}}'),
+     r'init.joints=[0, 1, 99]: must be at least 2 distinct joint indices'),
     (['tools/publish_prior.py', 'configs/prior/'
       'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py', '{tmp}/cam.json',
       '{tmp}/p.pth'], 'not a readable torch file'),

@@ -78,8 +78,11 @@ def liftable(scores: np.ndarray, min_joints: int = MIN_JOINTS,
     confident joints, or one of the initial pose fit's joints (``init.joints``
     of the ``solver``, as ``ZeDOSolver.build`` takes it) unseen."""
     from mmzedo.core import ZeDOSolver
+    from mmzedo.core.inputs import check_joint_indices
     from mmzedo.utils.skeleton import JOINT_NAMES
-    required = ZeDOSolver.build(solver).cfg['init']['joints']
+    solver = ZeDOSolver.build(solver)
+    check_joint_indices(solver.cfg, len(JOINT_NAMES))
+    required = solver.cfg['init']['joints']
     out = []
     for s in scores:
         n = int((s > 0).sum())

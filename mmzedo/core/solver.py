@@ -70,9 +70,10 @@ class ZeDOSolver:
         elif solver is None:
             solver = PRESETS['default']
         elif not isinstance(solver, ZeDOSolver):
-            raise TypeError('A ZeDO solver must be None, a preset name, a '
-                            f'settings dict or a ZeDOSolver, got '
-                            f'{type(solver).__name__}.')
+            raise ZeDOInputError(
+                'A ZeDO solver (or its preset) must be None, a preset name, '
+                f'a settings dict or a ZeDOSolver, got {solver!r} '
+                f'({type(solver).__name__}).')
         return solver.replace(**overrides)
 
     def replace(self, **overrides) -> 'ZeDOSolver':

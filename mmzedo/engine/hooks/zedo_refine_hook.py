@@ -9,7 +9,8 @@ from mmengine.hooks import Hook
 from mmpose.registry import HOOKS
 
 from mmzedo.core.score_prior import ScorePrior
-from mmzedo.core.inputs import ZeDOInputError, check_zedo_inputs
+from mmzedo.core.inputs import (ZeDOInputError, check_joint_indices,
+                                check_zedo_inputs)
 from mmzedo.core.solver import ZeDOSolver
 from mmzedo.models.pose_estimators.zedo_lifter import zedo_inputs
 
@@ -146,6 +147,7 @@ class ZeDORefineHook(Hook):
             return samples
         device = next(self.prior.parameters()).device
         num_joints = self.prior.score_net.num_joints
+        check_joint_indices(self.solver.cfg, num_joints)
         r = self.solver.root_index
         preds = []
         for i, s in enumerate(samples):
