@@ -160,9 +160,9 @@ def zedo_lift_sequence(prior,
     pose, T = torch.stack(poses, 1), torch.stack(Ts, 1)
     rep = (lambda v: v[:, None].expand(n, length, *v.shape[1:]).flatten(
         0, 1))  # noqa: E731
-    scored = warm.score(prior, pose.flatten(0, 1), T.flatten(0, 1),
-                        keypoints.flatten(0, 1), scores.flatten(0, 1),
-                        rep(f), rep(c))
+    scored = solver.score(prior, pose.flatten(0, 1), T.flatten(0, 1),
+                          keypoints.flatten(0, 1), scores.flatten(0, 1),
+                          rep(f), rep(c))
     out = dict(pose=pose, translation=T, restarted=restarted,
                **{k: v.reshape(n, length) for k, v in scored.items()})
     if not torch.isfinite(out['pose']).all():

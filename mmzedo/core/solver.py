@@ -20,6 +20,7 @@ from typing import Callable, Dict, Mapping, Optional, Union
 import torch
 from torch import Tensor
 
+from .camera_geometry import ray_translation, unit_rays
 from .choice import get_choice_rule
 from .inputs import (ZeDOInputError, as_float_tensor, check_joint_indices,
                      check_zedo_inputs)
@@ -250,7 +251,6 @@ class ZeDOSolver:
             tuple: refined poses [N, J, 3] (root-relative) and translations
             [N, 3].
         """
-        from .camera_geometry import ray_translation, unit_rays
         T = ray_translation(pose, unit_rays(uv, f, c), weights)
         if solve_rotation:
             pose, T = self.fit_initial(pose, uv, weights, f, c)

@@ -134,23 +134,25 @@ FLAT_SETTINGS = dict(
     **{f'valid_{k}': f'valid.{k}' for k in ZEDO_DEFAULTS['valid']},
     anchor_weight='sequence.anchor_weight',
     restart_jump='sequence.restart_jump')
-FLAT_SETTINGS['choice'] = None  # a group now; a string is the old layout
 
 
 def _merge(base: Mapping, overrides: Mapping, path: str) -> dict:
     """``base`` updated with ``overrides`` group by group; unknown names
-    are an error naming the path (``ZeDOInputError``)."""
+    are an error naming the path (``ZeDOInputError``). The loop stages
+    (``loops``) may gain a stage that gives all of its settings; the
+    warm start's overlay (``sequence.warm_loops``) holds any stages, each
+    with any of the loop settings."""
+    stages = path in ('loops.', 'sequence.warm_loops.')
+    overlay = path.startswith('sequence.warm_loops.')
     out = copy.deepcopy(dict(base))
     for name, value in dict(overrides).items():
         where = f'{path}{name}'
         if name not in out:
-            if (path.startswith('sequence.warm_loops.')
-                    and path.count('.') == 3 and name in LOOP_SETTINGS):
-                out[name] = value  # a warm-start loop overlay's setting
+            if overlay and not stages and name in LOOP_SETTINGS:
+                out[name] = value
                 continue
-            if path == 'loops.' or path.endswith('warm_loops.'):
-                # A new loop stage needs all of its settings.
-                missing = [] if path != 'loops.' else [
+            if stages:  # a new loop stage
+                missing = [] if overlay else [
                     k for k in LOOP_SETTINGS if k not in (value or {})]
                 if not isinstance(value, Mapping) or missing:
                     raise ZeDOInputError(
@@ -164,17 +166,13 @@ def _merge(base: Mapping, overrides: Mapping, path: str) -> dict:
                 raise ZeDOInputError(
                     f'ZeDO setting {name!r} is now {moved} (settings are '
                     f'grouped by stage: see mmzedo.core.ZEDO_DEFAULTS).')
-            known = (sorted(LOOP_SETTINGS) if path.startswith(
-                'sequence.warm_loops.') else sorted(out))
+            known = sorted(LOOP_SETTINGS) if overlay else sorted(out)
             raise ZeDOInputError(f'Unknown ZeDO setting {where!r}; known: '
                                  f'{known}.')
         if isinstance(out[name], Mapping):
             if not isinstance(value, Mapping):
-                hint = (f' (the flat layout: now {FLAT_SETTINGS[name]})'
-                        if name in FLAT_SETTINGS and FLAT_SETTINGS[name]
-                        else '')
-                if name == 'choice' and isinstance(value, str):
-                    hint = ' (the rule is now choice.rule)'
+                hint = (' (the rule is now choice.rule)'
+                        if name == 'choice' and isinstance(value, str) else '')
                 raise ZeDOInputError(
                     f'ZeDO setting {where!r} is a group of settings, got '
                     f'{value!r}{hint}.')

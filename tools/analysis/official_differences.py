@@ -42,15 +42,6 @@ OFFICIAL = {
 }
 
 
-def merged(*changes) -> dict:
-    """Nested settings changes merged, group by group."""
-    out = {}
-    for change in changes:
-        for k, v in change.items():
-            out[k] = merged(out.get(k, {}), v) if isinstance(v, dict) else v
-    return out
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--num-samples', type=int, default=256)
@@ -61,14 +52,16 @@ def main(argv=None):
     args = p.parse_args(argv)
     import torch
 
-    from mmzedo.core import zedo_lift
+    from mmzedo.core import ZeDOSolver, zedo_lift
     torch.set_grad_enabled(False)
     prior, anchors = load_prior_and_anchor()
     rows = {'mmzedo defaults': {}}
     rows.update(OFFICIAL)
     # the release's budget (the preset) with every switch but re-centring
-    rows['all as the release'] = dict(merged(*list(OFFICIAL.values())[1:-1]),
-                                      preset='paper-budget')
+    release = ZeDOSolver.build('paper-budget')
+    for change in list(OFFICIAL.values())[1:-1]:
+        release = release.replace(**change)
+    rows['all as the release'] = release
     results = {}
     for setting, (rig, det) in SETTINGS.items():
         data = load_test_split(rig, det, args.num_samples, args.data_root)

@@ -40,7 +40,8 @@ sys.path.insert(0, osp.dirname(__file__))
 sys.path.insert(0, osp.join(REPO, 'tools'))
 
 from mmzedo.analysis import (ANCHORS, PRIOR, errors,  # noqa: E402
-                             lift_poses, load_test_split, scale_ratio)
+                             lift_poses, load_prior_and_anchor,
+                             load_test_split, scale_ratio)
 
 #: The shipped prior's config, exported once for the recipes.
 CONFIG = osp.join(REPO, 'configs', 'prior',
@@ -161,11 +162,9 @@ def score(prior_file: str, anchor_file: str, roots: dict,
     ``size_known``, each setting's lifts are scaled to the mean bone
     length of its test samples' ground truth (the people's size known, as
     from a user's ``--height``)."""
-    from mmzedo.core import ScorePrior, ZeDOSolver
-    from mmzedo.core.anchors import load_anchors
+    from mmzedo.core import ZeDOSolver
     from mmzedo.utils import bone_lengths
-    prior = ScorePrior.from_checkpoint(prior_file)
-    anchors = load_anchors(anchor_file)['anchors'][:1]
+    prior, anchors = load_prior_and_anchor(prior_file, anchor_file)
     out = dict(prior=osp.relpath(prior_file, REPO),
                anchors=osp.relpath(anchor_file, REPO), settings={},
                actions={})
@@ -199,12 +198,10 @@ def skeleton_floors(prior_file: str, anchor_file: str, roots: dict) -> dict:
     Each is MPJPE / P-MPJPE in mm."""
     import torch
 
-    from mmzedo.core import ScorePrior, with_bone_lengths
-    from mmzedo.core.anchors import load_anchors
+    from mmzedo.core import with_bone_lengths
     from mmzedo.utils import bone_lengths
     from mmzedo.utils.skeleton import H36M_BONE_LENGTHS
-    prior = ScorePrior.from_checkpoint(prior_file)
-    anchors = load_anchors(anchor_file)['anchors'][:1]
+    prior, anchors = load_prior_and_anchor(prior_file, anchor_file)
     rows = {}
     for column, bench, rig, det, num, low in SETTINGS:
         if det or low:

@@ -73,9 +73,9 @@ class ZeDORefineHook(Hook):
                  resolve_rotation: bool = False,
                  prefix: str = 'unrefined'):
         self.prior_checkpoint = prior_checkpoint
-        zedo_cfg = dict(zedo_cfg or {})
-        self.solver = ZeDOSolver.build(zedo_cfg.pop('preset', 'refine'),
-                                       **zedo_cfg)
+        # the preset 'refine' unless zedo_cfg names another
+        self.solver = ZeDOSolver.build({'preset': 'refine',
+                                        **(zedo_cfg or {})})
         self.resolve_rotation = resolve_rotation
         self.prefix = prefix
         self.prior = None

@@ -166,7 +166,8 @@ class ZeDOHead(BaseHead):
             (largest clusters). Defaults to all.
         zedo_cfg (dict): The solver's settings: nested overrides of
             :data:`mmzedo.core.ZEDO_DEFAULTS`, grouped by stage (``init``,
-            ``loops``, ``choice``, ``valid``, ``sequence``), optionally of a
+            ``loops``, ``scale``, ``choice``, ``valid``, ``sequence``),
+            optionally of a
             preset (``preset='10-evaluations'``, see
             :data:`mmzedo.core.PRESETS`). E.g.
             ``dict(loops=dict(main=dict(steps=20)))``.
