@@ -90,10 +90,10 @@ def main(argv=None):
     os.makedirs(args.out_dir, exist_ok=True)
     opts = {k: _literal(v) for k, v in
             (o.split('=', 1) for o in args.cfg_options)}
-    opts['model.prior_checkpoint'] = args.checkpoint
+    opts['model.head.prior_checkpoint'] = args.checkpoint
     res = run_test(args.config, args.checkpoint, args.out_dir,
                    num_samples=args.num_samples, cfg_options=opts,
-                   time_module=('prior', 'score_net'))
+                   time_module=('head', 'prior', 'score_net'))
     m = res['metrics']
     records = []
     for d in res['outputs']:

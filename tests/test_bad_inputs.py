@@ -641,11 +641,13 @@ def test_dataset_config_without_camera_param_file(open_benchmark):
 
 def _lifter(**kw):
     from mmpose.registry import MODELS
-    cfg = dict(type='ZeDOLifter', prior_checkpoint=SHIPPED_PRIOR,
-               anchors=anchor_file(1), show_progress=False,
-               zedo_cfg=dict(FAST))
-    cfg.update(kw)
-    return MODELS.build(cfg)
+    head = dict(type='ZeDOHead', prior_checkpoint=SHIPPED_PRIOR,
+                anchors=anchor_file(1), show_progress=False,
+                zedo_cfg=dict(FAST))
+    head.update(kw)
+    return MODELS.build(dict(type='PoseLifter',
+                             backbone=dict(type='PassThroughBackbone'),
+                             head=head))
 
 
 @pytest.mark.parametrize('meta, match', [

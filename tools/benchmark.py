@@ -137,8 +137,8 @@ def main(argv=None):
         cfg = osp.join(REPO, ZEDO.format(S=S, setting=setting, rig=rig,
                                          source=source))
         opts = {
-            'model.prior_checkpoint': args.prior,
-            'model.show_progress': False,
+            'model.head.prior_checkpoint': args.prior,
+            'model.head.show_progress': False,
         }
         name = f'zedo_S{S}_{setting}'
         if rig != 'h36m-like':
@@ -146,12 +146,14 @@ def main(argv=None):
         if source != 'open-cmu':
             name += f'_{source}'
         overrides, label = variant_settings(variant)
-        opts.update({f'model.zedo_cfg.{k}': v for k, v in overrides.items()})
+        opts.update({f'model.head.zedo_cfg.{k}': v
+                     for k, v in overrides.items()})
         if variant:
             name += f'_{variant}'
         res = run_test(
             cfg, args.prior, osp.join(work, name), args.num_samples,
-            cfg_options=opts, time_module=('prior', 'score_net'))
+            cfg_options=opts,
+            time_module=('head', 'prior', 'score_net'))
         row = dict(
             method=f'ZeDO S={S}' +
             (' (lowest energy)' if S > 1 else '') + label,

@@ -9,6 +9,12 @@ describes itself: ``prior_cfg`` rebuilds the network (by its ``type``), the
 SDE and the training-time range; ``meta`` records the units (metres), the
 joint layout (Human3.6M-17 names, root joint), the training-time range, the
 training iteration and a SHA-256 of the weights that loading verifies.
+Its weights are keyed as mmpose's ``PoseLifter`` with a ``ZeDOHead`` holds
+them (``head.prior.*``) and ``meta['dataset_meta']`` is what mmpose's
+inferencers give that lifter, so ``tools/test.py ZEDO_CONFIG PRIOR`` and
+``MMPoseInferencer(pose3d=ZEDO_CONFIG, pose3d_weights=PRIOR)`` load it as
+it is. CHECKPOINT may also be a published prior: it is written again in
+this layout (a prior published before this layout, with ``prior.*`` keys).
 
     python tools/publish_prior.py CONFIG CHECKPOINT OUT.pth
 """
@@ -29,7 +35,9 @@ def publish(config: str, checkpoint: str, out: str,
 
     import mmzedo  # noqa: F401 - weights_only-safe mmengine checkpoints
     from mmzedo.core import published_prior
-    from mmzedo.core.score_prior import check_prior_data, read_torch_file
+    from mmzedo.core.score_prior import (check_prior_data, read_torch_file,
+                                         strip_prior_prefix)
+    from mmzedo.utils.openmmlab import lifter_dataset_meta
     from mmzedo.utils.safe_io import (atomic_path, refuse_overwriting_inputs,
                                       refuse_replacing_outputs)
     refuse_overwriting_inputs([out], [config, checkpoint])
@@ -48,8 +56,10 @@ def publish(config: str, checkpoint: str, out: str,
     weights = ckpt.get('state_dict', ckpt)
     if not isinstance(weights, dict):
         weights = {}
+    # PosePrior's keys ('prior.*'), or a published prior's, whose file this
+    # writes again in today's layout with today's meta.
     state = {k: v for k, v in weights.items()
-             if isinstance(k, str) and k.startswith('prior.')
+             if isinstance(k, str) and strip_prior_prefix(k) is not None
              and isinstance(v, torch.Tensor)}
     if not state:
         keys = sorted(map(str, weights))[:5]
@@ -61,7 +71,7 @@ def publish(config: str, checkpoint: str, out: str,
     prior_cfg = MODELS.build(m).prior_cfg
     published = published_prior(state, prior_cfg, osp.basename(config),
                                 ckpt.get('meta', {}).get('iter', -1),
-                                cfg.get('prior_data'))
+                                cfg.get('prior_data'), lifter_dataset_meta())
     meta = published['meta']
     # Atomic: a failed or interrupted run leaves no partial file.
     with atomic_path(out) as tmp:

@@ -47,7 +47,7 @@ sys.path.insert(0, osp.join(osp.dirname(__file__), '..'))
 SETTINGS = {
     'config', 'prior_cfg', 'augment', 'optimizer', 'clip_grad_max_norm',
     'param_scheduler', 'ema_momentum', 'max_iters', 'batch_size',
-    'prior_data'
+    'prior_data', 'dataset_meta'
 }
 #: The mmengine schedulers that ``train`` reproduces.
 SCHEDULERS = ('LinearLR', 'CosineAnnealingLR')
@@ -63,6 +63,8 @@ def export(config: str, work_dir: str, cfg_options=None) -> None:
 
     import mmzedo  # noqa: F401
     from mmzedo.core.score_prior import check_prior_data
+    from mmzedo.utils.openmmlab import (dataset_meta_to_json,
+                                        lifter_dataset_meta)
     from mmzedo.utils.safe_io import atomic_path, refuse_overwriting_inputs
     refuse_overwriting_inputs([osp.join(work_dir, 'settings.json'),
                                osp.join(work_dir, 'poses.npy')], [config])
@@ -93,7 +95,9 @@ def export(config: str, work_dir: str, cfg_options=None) -> None:
         ema_momentum=float(ema[0].get('momentum', 2e-4)),
         max_iters=int(cfg.train_cfg.max_iters),
         batch_size=int(cfg.train_dataloader.batch_size),
-        prior_data=check_prior_data(cfg.get('prior_data'), config))
+        prior_data=check_prior_data(cfg.get('prior_data'), config),
+        # what mmpose's inferencers give the lifter of the published prior
+        dataset_meta=dataset_meta_to_json(lifter_dataset_meta()))
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     os.makedirs(work_dir, exist_ok=True)
     with atomic_path(osp.join(work_dir, 'poses.npy')) as tmp:
@@ -236,6 +240,7 @@ def train(work_dir: str, out: str, device: str, max_iters=None,
     """Train the exported config (plain torch) and publish it to ``out``;
     returns the last published file."""
     from mmzedo.core import ScorePrior, augment_poses, published_prior
+    from mmzedo.utils.openmmlab import dataset_meta_from_json
     from mmzedo.core.score_prior import check_prior_data
     from mmzedo.utils.safe_io import atomic_path, refuse_replacing_outputs
     for name, value in (('--max-iters', max_iters),
@@ -310,7 +315,9 @@ def train(work_dir: str, out: str, device: str, max_iters=None,
             with atomic_path(last) as tmp:
                 torch.save(
                     published_prior(state, s['prior_cfg'], s['config'], it,
-                                    s['prior_data']),
+                                    s['prior_data'],
+                                    dataset_meta_from_json(
+                                        s['dataset_meta'])),
                     tmp)
             print(f'published {last} ({time.time() - t0:.0f} s)',
                   flush=True)

@@ -2,4 +2,5 @@
 _base_ = ['./zedo_S1_gt2d_open-cmu-h36m-like.py']
 
 model = dict(
-    num_hypotheses=10, anchors='checkpoints/anchors_open-cmu_S10.npz')
+    head=dict(
+        num_hypotheses=10, anchors='checkpoints/anchors_open-cmu_S10.npz'))

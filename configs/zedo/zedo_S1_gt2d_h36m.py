@@ -16,16 +16,22 @@ prior_checkpoint = 'checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth'
 anchors = 'checkpoints/anchors_open-cmu_S1.npz'
 num_hypotheses = 1
 
+# mmpose's own PoseLifter: ZeDO is its head (the backbone passes the 2D
+# through). The head reads the 2D and the intrinsics from each sample.
 model = dict(
-    type='ZeDOLifter',
-    prior_checkpoint=prior_checkpoint,
-    anchors=anchors,
-    num_hypotheses=num_hypotheses,
-    # The solver's settings, grouped by stage (init, loops.main,
-    # loops.polish, choice, valid, sequence): nested overrides of
-    # mmzedo.core.ZEDO_DEFAULTS, or of a preset (mmzedo.core.PRESETS), e.g.
-    # dict(preset='10-evaluations') or dict(loops=dict(main=dict(steps=20))).
-    zedo_cfg=dict())
+    type='PoseLifter',
+    backbone=dict(type='PassThroughBackbone'),
+    head=dict(
+        type='ZeDOHead',
+        prior_checkpoint=prior_checkpoint,
+        anchors=anchors,
+        num_hypotheses=num_hypotheses,
+        # The solver's settings, grouped by stage (init, loops.main,
+        # loops.polish, scale, choice, valid, sequence): nested overrides of
+        # mmzedo.core.ZEDO_DEFAULTS, or of a preset (mmzedo.core.PRESETS),
+        # e.g. dict(preset='10-evaluations') or
+        # dict(loops=dict(main=dict(steps=20))).
+        zedo_cfg=dict()))
 
 codec = dict(
     type='VideoPoseLifting',
@@ -73,6 +79,10 @@ test_evaluator = [
     dict(type='MinMPJPE', mode='p-mpjpe'),
     dict(type='PoseValidity'),
 ]
+# mmpose's 3D visualizer (its demos and inferencers draw with this one)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(
+    type='Pose3dLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 val_dataloader = test_dataloader
 val_evaluator = test_evaluator
 train_cfg = None

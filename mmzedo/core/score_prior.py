@@ -25,6 +25,23 @@ DEFAULT_SDE = dict(type='subVP', beta_min=0.1, beta_max=20., N=1000)
 #: What a published prior's ``meta['format']`` must say (see
 #: :meth:`ScorePrior.from_checkpoint`).
 PRIOR_FORMAT = 'mmzedo-prior-v2'
+#: Key prefix of a published prior's weights: where mmpose's ``PoseLifter``
+#: with a :class:`~mmzedo.models.ZeDOHead` holds them (``head.prior.*``),
+#: so that ``tools/test.py CONFIG PRIOR`` and mmpose's inferencers load a
+#: published prior straight into the lifter. mmzedo's ``PosePrior``
+#: (training) holds them as ``prior.*``; both forms load everywhere.
+PUBLISHED_PREFIX = 'head.prior.'
+#: The prefixes a prior's weights may carry (longest first).
+PRIOR_PREFIXES = (PUBLISHED_PREFIX, 'prior.')
+
+
+def strip_prior_prefix(key: str) -> Optional[str]:
+    """``key`` without its prior prefix (:data:`PRIOR_PREFIXES`), or None
+    when it has none."""
+    for prefix in PRIOR_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return None
 
 
 def sample_train_times(n: int,
@@ -109,12 +126,12 @@ def read_torch_file(path: str, what: str = 'checkpoint'):
 
 
 def load_prior_weights(prior: nn.Module, state: dict, where: str) -> None:
-    """Load ``state`` (``'prior.'``-prefixed keys or bare ones) into
-    ``prior``, raising a ValueError naming ``where`` where the weights are
-    not finite or do not fit the architecture that the prior's config
-    describes (missing, unexpected or differently shaped tensors)."""
-    state = {k[len('prior.'):] if k.startswith('prior.') else k: v
-             for k, v in state.items()}
+    """Load ``state`` (keys with a prefix of :data:`PRIOR_PREFIXES` or
+    bare ones) into ``prior``, raising a ValueError naming ``where`` where
+    the weights are not finite or do not fit the architecture that the
+    prior's config describes (missing, unexpected or differently shaped
+    tensors)."""
+    state = {(strip_prior_prefix(k) or k): v for k, v in state.items()}
     bad = [k for k, v in state.items()
            if not isinstance(v, Tensor)
            or (v.is_floating_point() and not torch.isfinite(v).all())]
@@ -139,26 +156,32 @@ def load_prior_weights(prior: nn.Module, state: dict, where: str) -> None:
 
 
 def published_prior(state: dict, prior_cfg: dict, config: str,
-                    iteration: int, data: Optional[dict] = None) -> dict:
+                    iteration: int, data: Optional[dict] = None,
+                    dataset_meta: Optional[dict] = None) -> dict:
     """What a published prior file holds (``torch.save`` it; see
-    :meth:`ScorePrior.from_checkpoint`): the weights ``state``
-    (``'prior.'``-prefixed keys as in mmzedo's ``PosePrior``, cast to
-    float32), ``prior_cfg`` (plain dicts that rebuild the prior) and
-    ``meta`` (format, units, joint layout, training-time range, config
-    name, training iteration, torch version, the weights' SHA-256, and the
-    training data's ``licence`` and ``sources`` from ``data``: a config's
-    ``prior_data``, ``dict(licence=str, sources=[str, ...])``).
+    :meth:`ScorePrior.from_checkpoint`): the weights ``state`` (keys with a
+    prefix of :data:`PRIOR_PREFIXES`, stored under
+    :data:`PUBLISHED_PREFIX` and cast to float32), ``prior_cfg`` (plain
+    dicts that rebuild the prior) and ``meta`` (format, units, joint
+    layout, training-time range, config name, training iteration, torch
+    version, the weights' SHA-256, the training data's ``licence`` and
+    ``sources`` from ``data``: a config's ``prior_data``,
+    ``dict(licence=str, sources=[str, ...])``; and ``dataset_meta``, what
+    mmpose's inferencers and ``init_model`` give the lifter that loads the
+    file: :func:`mmzedo.utils.openmmlab.lifter_dataset_meta`).
     Shared by ``tools/publish_prior.py`` and ``tools/train_prior_plain.py``.
     """
     from mmzedo.utils.skeleton import JOINT_NAMES, ROOT_INDEX
+    names = {k: strip_prior_prefix(k) for k in state}
+    if not state or None in names.values():
+        raise KeyError('A published prior needs "prior.*" weights, got '
+                       f'{sorted(state)[:3]}.')
     state = {
-        k: v.detach().cpu().float() if v.is_floating_point() else
+        PUBLISHED_PREFIX + names[k]:
+        v.detach().cpu().float() if v.is_floating_point() else
         v.detach().cpu()
         for k, v in state.items()
     }
-    if not state or not all(k.startswith('prior.') for k in state):
-        raise KeyError('A published prior needs "prior.*" weights, got '
-                       f'{sorted(state)[:3]}.')
     data = check_prior_data(data, config)
     load_prior_weights(ScorePrior.from_cfg(prior_cfg), state, config)
     meta = dict(
@@ -174,6 +197,8 @@ def published_prior(state: dict, prior_cfg: dict, config: str,
         sha256=state_dict_sha256(state),
         licence=data['licence'],
         sources=data['sources'])
+    if dataset_meta is not None:
+        meta['dataset_meta'] = dataset_meta
     return dict(state_dict=state, prior_cfg=prior_cfg, meta=meta)
 
 
@@ -324,7 +349,6 @@ class ScorePrior(nn.Module):
             raise ValueError(f'{path}: the weights do not match the '
                              'checksum recorded when the prior was '
                              'published (the file is corrupt).')
-        # Published keys are PosePrior's ('prior.score_net...').
         load_prior_weights(prior, ckpt['state_dict'], path)
         prior.meta = meta
         return prior.to(map_location).eval()

@@ -11,6 +11,67 @@ def has_mmpose() -> bool:
     return importlib.util.find_spec('mmpose') is not None
 
 
+#: The entries of mmpose's parsed dataset meta that are numpy arrays (its
+#: visualizers index them as such); :func:`dataset_meta_from_json` makes
+#: them arrays again.
+META_ARRAYS = ('keypoint_colors', 'skeleton_link_colors',
+               'dataset_keypoint_weights', 'sigmas')
+
+
+def lifter_dataset_meta() -> dict:
+    """The dataset meta of a ZeDO lifter, as mmpose's inferencers and
+    ``init_model`` read it from a published prior's ``meta``:
+    Human3.6M-17 (mmpose's ``h36m.py`` parsed by mmpose: names, skeleton,
+    colours, flip pairs), with ``stats_info`` a unit box at the origin, so
+    that 2D that mmpose's inferencer normalises to the bounding box (unless
+    ``disable_norm_pose_2d``) spans under a pixel, which ZeDO names instead
+    of lifting it as if it were pixels. Needs mmpose."""
+    import mmpose
+    import numpy as np
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    meta = parse_pose_metainfo(dict(from_file=osp.join(
+        osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_',
+        'datasets', 'h36m.py')))
+    meta['stats_info'] = dict(bbox_center=np.zeros((1, 2), np.float32),
+                              bbox_scale=1.)
+    return meta
+
+
+def dataset_meta_to_json(meta: dict) -> dict:
+    """:func:`lifter_dataset_meta` with lists for arrays (JSON)."""
+    import numpy as np
+
+    def plain(v):
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        return v.tolist() if isinstance(v, (np.ndarray, np.generic)) else v
+
+    return plain(meta)
+
+
+def dataset_meta_from_json(meta: dict) -> dict:
+    """:func:`dataset_meta_to_json`'s result with its arrays back (no
+    mmpose needed)."""
+    import numpy as np
+    meta = dict(meta)
+    for key in META_ARRAYS:
+        if key in meta:
+            meta[key] = np.asarray(meta[key])
+    stats = dict(meta.get('stats_info', {}))
+    if 'bbox_center' in stats:
+        stats['bbox_center'] = np.asarray(stats['bbox_center'], np.float32)
+    meta['stats_info'] = stats
+    for key in ('flip_pairs', 'skeleton_links'):  # JSON has no tuples
+        if key in meta:
+            meta[key] = [tuple(pair) for pair in meta[key]]
+    if 'keypoint_id2name' in meta:  # JSON keys are strings
+        meta['keypoint_id2name'] = {
+            int(k): v for k, v in meta['keypoint_id2name'].items()}
+    return meta
+
+
 def run_mmpose_tool(name: str) -> None:
     """Run one of mmpose's own ``tools/*.py`` scripts (shipped inside the
     mmpose package) as ``__main__``, with mmzedo imported first."""

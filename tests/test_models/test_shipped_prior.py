@@ -27,8 +27,8 @@ def zedo_accuracy(prior, data_root, work_dir, num_samples=128):
     cfg = osp.join(REPO_ROOT, 'configs', 'zedo',
                    'zedo_S1_gt2d_open-cmu-h36m-like.py')
     res = run_test(cfg, str(prior), str(work_dir), num_samples, cfg_options={
-        'model.prior_checkpoint': str(prior),
-        'model.show_progress': False,
+        'model.head.prior_checkpoint': str(prior),
+        'model.head.show_progress': False,
         'test_dataloader.dataset.data_root':
         osp.join(data_root, 'h36m-like') + '/'
     })
@@ -97,7 +97,7 @@ def test_zedo_accuracy_bars(open_benchmark, tmp_path):
     from mmpose.registry import MODELS
 
     import mmzedo  # noqa: F401
-    from mmzedo.core import state_dict_sha256
+    from mmzedo.core import published_prior
     root, _ = open_benchmark
     mpjpe, p_mpjpe = zedo_accuracy(SHIPPED_PRIOR, root, tmp_path / 'shipped')
     assert mpjpe < ZEDO_BARS['MPJPE'], mpjpe
@@ -108,10 +108,12 @@ def test_zedo_accuracy_bars(open_benchmark, tmp_path):
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'prior',
                                    ckpt['meta']['config']))
     torch.manual_seed(0)
-    state = MODELS.build(cfg.model).state_dict()
-    ckpt['state_dict'] = state
-    ckpt['meta']['sha256'] = state_dict_sha256(state)
+    meta = ckpt['meta']
     untrained = tmp_path / 'untrained.pth'
-    torch.save(ckpt, untrained)
+    torch.save(published_prior(
+        MODELS.build(cfg.model).state_dict(), ckpt['prior_cfg'],
+        meta['config'], 0, dict(licence=meta['licence'],
+                                sources=meta['sources']),
+        meta['dataset_meta']), untrained)
     mpjpe_u, p_mpjpe_u = zedo_accuracy(untrained, root, tmp_path / 'u')
     assert mpjpe_u > ZEDO_BARS['MPJPE'] or p_mpjpe_u > ZEDO_BARS['P-MPJPE']

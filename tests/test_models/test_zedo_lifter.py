@@ -45,11 +45,13 @@ def _budget(steps, init_steps):
 
 
 def _lifter(num=1, **zedo_cfg):
+    """mmpose's PoseLifter with ZeDO as its head (the configs' form)."""
     from mmpose.registry import MODELS
-    return MODELS.build(
-        dict(type='ZeDOLifter', prior_checkpoint=SHIPPED_PRIOR,
-             anchors=anchor_file(10), num_hypotheses=num,
-             zedo_cfg=zedo_cfg, show_progress=False))
+    return MODELS.build(dict(
+        type='PoseLifter', backbone=dict(type='PassThroughBackbone'),
+        head=dict(type='ZeDOHead', prior_checkpoint=SHIPPED_PRIOR,
+                  anchors=anchor_file(10), num_hypotheses=num,
+                  zedo_cfg=zedo_cfg, show_progress=False)))
 
 
 def _root_rel_error(pred, gt):
@@ -116,7 +118,7 @@ def test_lifter_clear_errors(open_benchmark, tmp_path):
              joint_layout='h36m-17', units='m')
     from mmpose.registry import MODELS
     with pytest.raises(ValueError, match='joint layout'):
-        MODELS.build(dict(type='ZeDOLifter', prior_checkpoint=SHIPPED_PRIOR,
+        MODELS.build(dict(type='ZeDOHead', prior_checkpoint=SHIPPED_PRIOR,
                           anchors=bad))
     with pytest.raises(RuntimeError, match='nothing to train'):
         _lifter()(None, samples, mode='loss')
@@ -127,12 +129,12 @@ def test_lifter_clear_errors(open_benchmark, tmp_path):
     accurate = torch.load(osp.join(REPO_ROOT, 'checkpoints',
                                    'prior_mlp-1024x2_subvp-t01-cos_'
                                    'open-cmu.pth'), weights_only=True)
-    with pytest.raises(ValueError, match='model.prior_checkpoint=PATH'):
+    with pytest.raises(ValueError, match='model.head.prior_checkpoint=PATH'):
         _load_checkpoint_to_model(_lifter(), accurate, strict=False)
     # The same architecture loads (another prior of the shipped shape).
     shipped = torch.load(SHIPPED_PRIOR, weights_only=True)
     lifter = _lifter()
-    w = next(lifter.prior.parameters())
+    w = next(lifter.head.prior.parameters())
     with torch.no_grad():
         w.zero_()
     _load_checkpoint_to_model(lifter, shipped, strict=False)
@@ -175,8 +177,8 @@ def test_tools_test_runs_zedo_config(open_benchmark, tmp_path):
         SHIPPED_PRIOR, '--work-dir', str(tmp_path), '--out', str(out),
         '--cfg-options', 'test_dataloader.dataset.indices=[0,3000,6000]',
         f'test_dataloader.dataset.data_root={osp.join(root, "h36m-like")}/',
-        'model.zedo_cfg.loops.main.steps=100',
-        'model.zedo_cfg.init.steps=100'
+        'model.head.zedo_cfg.loops.main.steps=100',
+        'model.head.zedo_cfg.init.steps=100'
     ], cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     m = json.loads(out.read_text())
@@ -207,8 +209,9 @@ def test_anchor_files_are_one_clustering_per_S(open_benchmark):
                       (50, 'zedo_S50_gt2d_h36m.py')):
         model = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'zedo',
                                          name)).model
-        assert model.anchors.endswith(f'_S{num}.npz'), name
-        assert model.num_hypotheses == num
+        assert model.type == 'PoseLifter', name
+        assert model.head.anchors.endswith(f'_S{num}.npz'), name
+        assert model.head.num_hypotheses == num
 
 
 def test_default_budget_matches_the_paper_loop(open_benchmark,
@@ -259,32 +262,41 @@ def test_default_budget_matches_the_paper_loop(open_benchmark,
 
 
 def test_zedo_is_a_head_of_mmposes_pose_lifter(open_benchmark):
-    """ZeDOLifter is mmpose's PoseLifter with a ZeDOHead; the explicit
-    config form builds the same model and predicts the same poses; the
-    short form loads a published prior's weights (``prior.*``, what
-    tools/test.py's checkpoint holds) into the head."""
+    """The configs' form is mmpose's own PoseLifter with a ZeDOHead; a
+    published prior (``head.prior.*``, what tools/test.py's checkpoint
+    holds) loads into it key for key. The ZeDOLifter alias builds the same
+    model, predicts the same poses and also loads the older layout
+    (``prior.*``), which the plain PoseLifter refuses by name instead of
+    leaving the prior out."""
+    from mmengine.runner.checkpoint import _load_checkpoint_to_model
     from mmpose.models.pose_estimators import PoseLifter
     from mmpose.registry import MODELS
     root, _ = open_benchmark
     samples = _samples(_dataset(root), 4)
-    short = _lifter(num=1, **_budget(5, 5))
-    explicit = MODELS.build(dict(
-        type='PoseLifter', backbone=dict(type='PassThroughBackbone'),
-        head=dict(type='ZeDOHead', prior_checkpoint=SHIPPED_PRIOR,
-                  anchors=anchor_file(10), num_hypotheses=1,
-                  zedo_cfg=_budget(5, 5),
-                  show_progress=False)))
-    for model in (short, explicit):
+    explicit = _lifter(num=1, **_budget(5, 5))
+    alias = MODELS.build(
+        dict(type='ZeDOLifter', prior_checkpoint=SHIPPED_PRIOR,
+             anchors=anchor_file(10), num_hypotheses=1,
+             zedo_cfg=_budget(5, 5), show_progress=False))
+    for model in (alias, explicit):
         assert isinstance(model, PoseLifter)
         assert type(model.head).__name__ == 'ZeDOHead'
-    a = short.predict(None, copy.deepcopy(samples))
+    assert type(explicit) is PoseLifter
+    a = alias.predict(None, copy.deepcopy(samples))
     b = explicit.predict(None, copy.deepcopy(samples))
     for x, y in zip(a, b):
         np.testing.assert_allclose(x.pred_instances.keypoints,
                                    y.pred_instances.keypoints, atol=1e-6)
     state = torch.load(SHIPPED_PRIOR, weights_only=True)['state_dict']
+    assert all(k.startswith('head.prior.') for k in state)
     zeroed = {k: torch.zeros_like(v) for k, v in state.items()}
-    short.load_state_dict(zeroed)  # strict: every key has its place
-    assert all((p == 0).all() for p in short.head.prior.parameters())
+    explicit.load_state_dict(zeroed)  # strict: every key has its place
+    assert all((p == 0).all() for p in explicit.head.prior.parameters())
+    old = {k[len('head.'):]: v for k, v in state.items()}
+    alias.load_state_dict({k: torch.zeros_like(v) for k, v in old.items()})
+    assert all((p == 0).all() for p in alias.head.prior.parameters())
+    with pytest.raises(ValueError, match="'head.prior.\\*'.*publish_prior"):
+        _load_checkpoint_to_model(_lifter(), dict(state_dict=old),
+                                  strict=False)
     with pytest.raises(RuntimeError, match='nothing to train'):
-        short.loss(None, samples)
+        explicit.loss(None, samples)

@@ -15,8 +15,8 @@ def test_demo_writes_results_and_picture(open_benchmark, tmp_path):
         osp.join(REPO_ROOT, 'demo', 'zedo_demo.py'), '--num-samples', '6',
         '--num-shown', '2', '--out-dir', str(tmp_path), '--cfg-options',
         f'test_dataloader.dataset.data_root={osp.join(root, "h36m-like")}/',
-        'model.zedo_cfg.loops.main.steps=100',
-        'model.zedo_cfg.loops.main.warmup=20'
+        'model.head.zedo_cfg.loops.main.steps=100',
+        'model.head.zedo_cfg.loops.main.warmup=20'
     ], cwd=REPO_ROOT)
     assert 'MPJPE' in proc.stdout and 'P-MPJPE' in proc.stdout
     with open(tmp_path / 'results.json') as f:

@@ -64,7 +64,7 @@ def test_zedo_two_processes_equal_one(open_benchmark, tmp_path):
     root, _ = open_benchmark
     opts = ['--cfg-options', 'test_dataloader.dataset.indices=48',
             f'test_dataloader.dataset.data_root={root}/h36m-like/',
-            'test_dataloader.batch_size=16', 'model.show_progress=False']
+            'test_dataloader.batch_size=16', 'model.head.show_progress=False']
     run_tool([osp.join(REPO_ROOT, 'tools', 'test.py'), ZEDO, PRIOR_CKPT,
               '--work-dir', tmp_path / 'one', '--out', tmp_path / 'one.json',
               *opts], cwd=REPO_ROOT)

@@ -123,8 +123,8 @@ def score(prior, num_samples):
         res = run_test(
             ZEDO.format(setting), prior,
             osp.join(osp.dirname(prior), f'zedo_{setting}'), num_samples,
-            cfg_options={'model.prior_checkpoint': prior,
-                         'model.show_progress': False})
+            cfg_options={'model.head.prior_checkpoint': prior,
+                         'model.head.show_progress': False})
         m = res['metrics']
         out[setting] = dict(MPJPE=round(1000 * m['MPJPE'], 1),
                             P_MPJPE=round(1000 * m['P-MPJPE'], 1))

@@ -8,7 +8,7 @@ from mmpose.registry import METRICS
 
 @METRICS.register_module()
 class PoseValidity(BaseMetric):
-    """Counts the lifted poses that :class:`~mmzedo.models.ZeDOLifter`
+    """Counts the lifted poses that :class:`~mmzedo.models.ZeDOHead`
     flags invalid (``pred_instances.valid``: collapsed or blown-up bones,
     far from the 2D, behind the camera; see
     :func:`mmzedo.core.pose_validity`), so that degenerate results show in
@@ -27,7 +27,7 @@ class PoseValidity(BaseMetric):
             pred = ds['pred_instances']
             if 'valid' not in pred:
                 raise KeyError('PoseValidity needs pred_instances.valid '
-                               '(written by ZeDOLifter).')
+                               '(written by the ZeDO head).')
             self.results.append(
                 dict(valid=bool(np.asarray(pred['valid']).all()),
                      bone_ratio=float(np.asarray(pred['bone_ratio']).mean()),

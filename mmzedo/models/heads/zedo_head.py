@@ -1,5 +1,8 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 import logging
+import os.path as osp
+import re
+import warnings
 from typing import List, Mapping, Optional, Sequence
 
 import numpy as np
@@ -53,6 +56,49 @@ def _camera_vector(cam: Mapping, key: str, index: int) -> np.ndarray:
             f'(pixels; [2, 1] in mmpose), got shape {list(np.shape(cam[key]))}'
             '.')
     return v
+
+
+#: Frames of one video whose people estimate its focal length (see
+#: ``ZeDOHead``'s ``focal_pool``), and at most this many people of them.
+POOL_FRAMES = 16
+POOL_PEOPLE = 64
+
+
+def video_frame(info: Mapping) -> Optional[int]:
+    """The index of a video frame that mmpose's inferencers lift, -1 where
+    it is unknown, or None for an image from a file: ``img_path`` absent
+    (mmpose's ``body3d_pose_lifter_demo.py`` sets none) is a frame; the
+    inferencer's name of a video frame (``'00000012.jpg'``, not a file)
+    gives its index."""
+    path = info.get('img_path')
+    if path is None:
+        return -1
+    name = osp.basename(str(path))
+    match = re.fullmatch(r'(\d+)\.jpg', name)
+    if match and not osp.isfile(str(path)):
+        return int(match.group(1))
+    return None
+
+
+def image_size(info: Mapping, keypoints: np.ndarray, scores: np.ndarray,
+               index: int) -> np.ndarray:
+    """(width, height) of a sample's ``camera_param``. mmpose's
+    ``body3d_pose_lifter_demo.py`` passes ``frame.shape[:2]``, (height,
+    width), as (w, h): where the confident 2D lies beyond the stated width
+    but within the height, the two are swapped back (with a warning)."""
+    cam = info['camera_param']
+    w, h = float(cam['w']), float(cam['h'])
+    seen = keypoints[scores > 0]
+    if len(seen) and w < h:
+        x_max, y_max = seen.max(0)
+        if w * 1.02 < x_max <= h * 1.02 and y_max <= w * 1.02:
+            warnings.warn(
+                "ZeDO: the 2D lies beyond camera_param's width and within "
+                'its height: taking w and h as swapped (mmpose\'s '
+                'body3d_pose_lifter_demo.py passes (height, width) as (w, '
+                'h)).')
+            w, h = h, w
+    return np.array([w, h], dtype=np.float32)
 
 
 def zedo_inputs(infos: Sequence[Mapping], causal: Optional[bool] = None,
@@ -109,7 +155,8 @@ def zedo_inputs(infos: Sequence[Mapping], causal: Optional[bool] = None,
                     f'Sample {i}: its 2D spans {spread:.3g} px, not a '
                     "person's pixels: mmpose's inferencer normalised it to "
                     "the bounding box; call it with disable_norm_pose_2d="
-                    'True (demo/inferencer_demo.py: --disable-norm-pose-2d) '
+                    "True (mmpose's inferencer_demo.py and "
+                    'body3d_pose_lifter_demo.py: --disable-norm-pose-2d) '
                     'so that ZeDO gets the pixels.')
             fs.append(np.full(2, np.nan, np.float32))
             cs.append(np.full(2, np.nan, np.float32))
@@ -156,7 +203,10 @@ class ZeDOHead(BaseHead):
     image centre, one per image, its people pooled) and
     ``focal_estimated`` says so. 2D that the inferencer normalised to its
     bounding box is named (pass ``disable_norm_pose_2d=True``); the
-    inferencer sets every confidence to 1.
+    inferencer sets every confidence to 1. Frames of one video share one
+    focal length (``focal_pool``). mmpose's ``body3d_pose_lifter_demo.py``
+    passes the image size as (height, width); where the 2D lies outside
+    the stated width but inside the height, the two are swapped back.
 
     Args:
         prior_checkpoint (str): A prior published by
@@ -177,6 +227,16 @@ class ZeDOHead(BaseHead):
             (``pred_instances.valid``, see :func:`mmzedo.core.pose_validity`):
             ``'warn'`` (log a warning; default), ``'error'`` or
             ``'ignore'``.
+        focal_pool (str): How samples with unknown intrinsics share a
+            focal length. ``'video'`` (default): the frames of one video
+            share one, estimated from the people of its first
+            :data:`POOL_FRAMES` frames (re-estimated as they arrive, then
+            kept). A frame belongs to a video when mmpose gave it no image
+            file: ``img_path`` absent (``body3d_pose_lifter_demo.py``) or
+            the inferencer's name for a video frame (``00000012.jpg``, not
+            a file); frame 0 or a new image size starts another video.
+            Images from files are estimated one by one, as with
+            ``'image'``, which does so for every frame.
     """
 
     def __init__(self,
@@ -186,6 +246,7 @@ class ZeDOHead(BaseHead):
                  zedo_cfg: Optional[dict] = None,
                  show_progress: bool = True,
                  on_invalid: str = 'warn',
+                 focal_pool: str = 'video',
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.prior = ScorePrior.from_checkpoint(prior_checkpoint)
@@ -211,6 +272,12 @@ class ZeDOHead(BaseHead):
             raise ValueError("on_invalid must be 'warn', 'error' or "
                              f"'ignore', got {on_invalid!r}.")
         self.on_invalid = on_invalid
+        if focal_pool not in ('video', 'image'):
+            raise ValueError("focal_pool must be 'video' or 'image', got "
+                             f'{focal_pool!r}.')
+        self.focal_pool = focal_pool
+        self._video = None  # the video whose frames share a focal length
+        self.register_load_state_dict_post_hook(self._refuse_old_layout)
 
     def _check_loaded_prior(self, state_dict, prefix, *args) -> None:
         """Refuse a checkpoint (``tools/test.py CONFIG CHECKPOINT``) whose
@@ -229,8 +296,23 @@ class ZeDOHead(BaseHead):
                     f'than the config\'s prior_checkpoint '
                     f'({self.prior_checkpoint}): {key} is {got}, the model '
                     f'has {want}. To lift with that prior, name it in the '
-                    'config: --cfg-options model.prior_checkpoint=PATH (or '
-                    'model.head.prior_checkpoint).')
+                    'config: --cfg-options model.head.prior_checkpoint=PATH '
+                    '(model.prior_checkpoint in the ZeDOLifter form).')
+
+    @staticmethod
+    def _refuse_old_layout(module, incompatible_keys) -> None:
+        """A prior published before ZeDO became a head keeps its weights
+        as ``prior.*``; in mmpose's ``PoseLifter`` they are ``head.prior.*``
+        and would be left out without a word."""
+        old = [k for k in incompatible_keys.unexpected_keys
+               if k.startswith('prior.')]
+        if old:
+            raise ValueError(
+                f'The checkpoint keeps its prior as {old[0]!r} (the layout '
+                "of PosePrior and of older published priors); mmpose's "
+                "PoseLifter holds it as 'head.prior.*'. Publish it again: "
+                'python tools/publish_prior.py PRIOR_CONFIG CHECKPOINT '
+                'OUT.pth (a published prior is taken too).')
 
     def train(self, mode: bool = True):
         # The prior stays in eval mode (dropout off) whatever the runner does.
@@ -290,17 +372,58 @@ class ZeDOHead(BaseHead):
         """Lift samples whose ``camera_param`` has only the image size:
         :func:`~mmzedo.core.estimate_focal` with the principal point at the
         image centre, one focal length per image (its people pooled, as
-        frames of one camera are in the CLI)."""
-        size = torch.tensor([[float(i['camera_param']['w']),
-                              float(i['camera_param']['h'])] for i in infos])
+        frames of one camera are in the CLI), or per video (see
+        ``focal_pool``)."""
+        size = torch.from_numpy(np.stack([
+            image_size(info, k.numpy(), v.numpy(), n)
+            for n, (info, k, v) in enumerate(zip(infos, kpts, scores))]))
+        frames = {video_frame(i) for i in infos}
+        if (self.focal_pool == 'video' and None not in frames
+                and len(frames) == 1 and len(torch.unique(size, dim=0)) == 1):
+            return self._estimate_in_video(frames.pop(), kpts, scores, size)
         images = [str(i.get('img_path', i.get('id', n)))
                   for n, i in enumerate(infos)]
         groups = torch.from_numpy(np.unique(images, return_inverse=True)[1])
+        return self._focal_search(kpts, scores, size, groups)
+
+    def _focal_search(self, kpts, scores, size, groups) -> dict:
         out = estimate_focal(self.prior, kpts, scores, size, self.anchors,
                              groups=groups, solver=self.solver)
         for key in ('focal_candidates', 'focal_energy'):
             out.pop(key)
         out['f_estimated'], out['c_estimated'] = out.pop('f'), out.pop('c')
+        return out
+
+    def _estimate_in_video(self, frame: int, kpts, scores, size) -> dict:
+        """One frame of a video: its focal length is estimated from the
+        people of the video's first :data:`POOL_FRAMES` frames (at most
+        :data:`POOL_PEOPLE`), this frame's included, then kept."""
+        video = self._video
+        if video is None or frame == 0 or not torch.equal(video['size'],
+                                                          size[0]):
+            video = self._video = dict(size=size[0].clone(), kpts=[],
+                                       scores=[], frames=0, f=None)
+        n = len(kpts)
+        if video['frames'] >= POOL_FRAMES:
+            f = video['f'].expand(n, 2)
+            c = size / 2
+            out = self.solver.lift(self.prior, kpts, scores, f, c,
+                                   self.anchors)
+            out.update(f_estimated=f, c_estimated=c,
+                       focal_at_edge=video['at_edge'].expand(n))
+            return out
+        earlier = max(0, POOL_PEOPLE - n)
+        pool_k = torch.cat(video['kpts'] + [kpts])[-earlier - n:]
+        pool_s = torch.cat(video['scores'] + [scores])[-earlier - n:]
+        out = self._focal_search(pool_k, pool_s,
+                                 size[:1].expand(len(pool_k), 2),
+                                 torch.zeros(len(pool_k), dtype=torch.long))
+        out = {k: v[-n:] for k, v in out.items()}
+        video['kpts'].append(kpts)
+        video['scores'].append(scores)
+        video['frames'] += 1
+        video['f'] = out['f_estimated'][:1].clone()
+        video['at_edge'] = out['focal_at_edge'][:1].clone()
         return out
 
     @torch.no_grad()

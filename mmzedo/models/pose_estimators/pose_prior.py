@@ -7,7 +7,8 @@ from mmengine.structures import InstanceData
 from mmpose.registry import MODELS
 from torch import Tensor
 
-from mmzedo.core.score_prior import DEFAULT_SDE, ScorePrior
+from mmzedo.core.score_prior import (DEFAULT_SDE, PUBLISHED_PREFIX,
+                                     ScorePrior)
 from mmzedo.core.settings import merge_settings
 
 #: ``PosePrior``'s validation settings (``val_cfg`` overrides them; unknown
@@ -75,6 +76,17 @@ class PosePrior(BaseModel):
             score_net=dict(score_net), sde=dict(sde), eps=float(eps),
             step_mode=step_mode, train_t=dict(self.prior.train_t))
         self.val_cfg = merge_settings(VAL_DEFAULTS, val_cfg, 'val_cfg')
+        self._register_load_state_dict_pre_hook(self._published_keys)
+
+    @staticmethod
+    def _published_keys(state_dict, prefix, *args) -> None:
+        """A published prior (``head.prior.*``, the lifter's layout) loads
+        here too (``load_from``, ``init_cfg=Pretrained``): its keys become
+        this model's ``prior.*``."""
+        head = prefix + PUBLISHED_PREFIX
+        for key in [k for k in state_dict if k.startswith(head)]:
+            state_dict[prefix + 'prior.' + key[len(head):]] = state_dict.pop(
+                key)
 
     # The interface later stages (ZeDO lifter, refinement) use.
     def score(self, x: Tensor, t) -> Tensor:
