@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from mmzedo.core import ScorePrior
-from ..conftest import REPO_ROOT
+from ..conftest import REPO_ROOT, SHIPPED_PRIOR, anchor_file
 
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools'))
 from publish_prior import publish  # noqa: E402
@@ -57,6 +57,42 @@ def test_roundtrip_describes_itself(published):
     model.eval()
     torch.testing.assert_close(prior.score(x, 0.05),
                                model.score(x, 0.05))
+
+
+def test_published_layout_loads_into_both_models(published, tmp_path):
+    """A published prior is keyed as mmpose's PoseLifter with a ZeDOHead
+    holds it (``head.prior.*``) and carries the dataset meta that mmpose's
+    inferencers give that lifter; it also loads into PosePrior
+    (fine-tuning), and a file of the older ``prior.*`` layout is published
+    again with the same weights."""
+    from mmengine.config import Config
+    from mmengine.runner.checkpoint import _load_checkpoint_to_model
+    from mmpose.registry import MODELS
+    model, _, out = published
+    ckpt = torch.load(out, weights_only=True)
+    assert all(k.startswith('head.prior.') for k in ckpt['state_dict'])
+    dataset_meta = ckpt['meta']['dataset_meta']
+    assert dataset_meta['dataset_name'] == 'h36m'
+    assert dataset_meta['num_keypoints'] == 17
+    assert dataset_meta['stats_info']['bbox_scale'] == 1.
+    lifter = MODELS.build(dict(
+        type='PoseLifter', backbone=dict(type='PassThroughBackbone'),
+        head=dict(type='ZeDOHead', prior_checkpoint=SHIPPED_PRIOR,
+                  anchors=anchor_file(1), show_progress=False)))
+    lifter.load_state_dict(ckpt['state_dict'])  # strict
+    fresh = MODELS.build(Config.fromfile(CONFIG).model)
+    _load_checkpoint_to_model(fresh, ckpt, strict=True)
+    x = torch.randn(4, 17, 3) * 0.2
+    model.eval(), fresh.eval(), lifter.eval()
+    torch.testing.assert_close(fresh.score(x, 0.05), model.score(x, 0.05))
+    torch.testing.assert_close(lifter.head.prior.score(x, 0.05),
+                               model.score(x, 0.05))
+    old = dict(ckpt, state_dict={k[len('head.'):]: v
+                                 for k, v in ckpt['state_dict'].items()})
+    torch.save(old, tmp_path / 'old.pth')
+    publish(CONFIG, str(tmp_path / 'old.pth'), str(tmp_path / 'new.pth'))
+    new = torch.load(tmp_path / 'new.pth', weights_only=True)
+    assert new['meta']['sha256'] == ckpt['meta']['sha256']
 
 
 def test_publish_needs_the_datas_licence(published, tmp_path):
