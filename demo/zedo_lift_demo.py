@@ -150,15 +150,17 @@ def main(argv=None):
     import torch
 
     from mmzedo.apis.bvh_export import write_bvh
-    from mmzedo.apis.pose2d_detectors import detect_pose2d, is_media
-    from mmzedo.apis.pose2d_inputs import (Pose2dInputError, find_image,
-                                           load_pose2d)
+    from mmzedo.apis.pose2d_detectors import Detect2D, is_media, read_frames
+    from mmzedo.apis.pose2d_inputs import (Pose2dInputError, TrackPeople,
+                                           find_image, load_pose2d)
     from mmzedo.apis.pose3d_pictures import (build_visualizer,
                                              contact_sheet, draw_frame,
                                              image_rgb, write_gif)
-    from mmzedo.apis.wild_lifting import (lift_pose2d, load_camera_json,
+    from mmzedo.apis.wild_lifting import (Lift, SetIntrinsics, ToH36M,
+                                          load_camera_json,
                                           mmpose_predictions, parse_camera,
-                                          predictions_dict,
+                                          people_records, predictions_dict,
+                                          summary, tracks_3d,
                                           write_json_atomic)
     from mmzedo.core import ScorePrior
     from mmzedo.core.anchors import load_anchors
@@ -177,22 +179,6 @@ def main(argv=None):
     if osp.isdir(args.input) and inside == osp.abspath(args.input):
         raise SystemExit(f'--out-dir {args.out_dir} is inside the input '
                          f'folder {args.input}; choose one outside it')
-    try:
-        if media:
-            data = detect_pose2d(args.input, args.pose2d,
-                                 args.pose2d_weights, args.device,
-                                 progress=not args.no_progress,
-                                 det_weights=args.det_weights)
-            missing = [fr['image'] for fr in data['frames']
-                       if not fr['instances']]
-            if missing:
-                print(f'{len(missing)} of {len(data["frames"])} frames: no '
-                      f'person found ({", ".join(missing[:5])}'
-                      f'{", ..." if len(missing) > 5 else ""})')
-        else:
-            data = load_pose2d(args.input, args.layout)
-    except Pose2dInputError as e:
-        raise SystemExit(str(e))
     cameras = None
     if args.camera_json:
         cameras = load_camera_json(args.camera_json)
@@ -206,58 +192,81 @@ def main(argv=None):
         raise SystemExit(f'{anchor_file} holds {len(anchors)} anchors, '
                          f'fewer than --num-hypotheses {args.num_hypotheses}')
     anchors = anchors[:args.num_hypotheses]
+    progress = not args.no_progress
+    # read -> 2D -> Human3.6M layout -> intrinsics -> tracks -> lift
+    # (mmzedo.apis.wild_frames); each stage takes the frames and returns
+    # them. Writing follows.
+    try:
+        if media:
+            frames = Detect2D(args.pose2d, args.pose2d_weights, args.device,
+                              progress, args.det_weights)(
+                                  read_frames(args.input))
+            missing = [s.img_path for s in frames.samples
+                       if not len(s.pred_instances)]
+            if missing:
+                print(f'{len(missing)} of {len(frames.samples)} frames: no '
+                      f'person found ({", ".join(missing[:5])}'
+                      f'{", ..." if len(missing) > 5 else ""})')
+        else:
+            frames = load_pose2d(args.input, args.layout)
+    except Pose2dInputError as e:
+        raise SystemExit(str(e))
+    layout_in = frames.layout
+    if args.sequence is not None:
+        frames.sequence = args.sequence
     with torch.no_grad():
-        result = lift_pose2d(
-            data, prior, anchors, cameras=cameras, img_dir=args.img_dir,
-            image_size=args.image_size, min_joints=args.min_joints,
-            sequence=args.sequence, zedo_cfg=args.solver,
-            progress=not args.no_progress)
+        for stage in (ToH36M(args.min_joints, args.solver),
+                      SetIntrinsics(prior, anchors, cameras, args.img_dir,
+                                    args.image_size, args.solver,
+                                    progress=progress),
+                      TrackPeople(),
+                      Lift(prior, anchors, args.solver, progress)):
+            frames = stage(frames)
     meta = dict(input=osp.abspath(args.input), prior=args.prior,
-                anchors=anchor_file, layout_in=data['layout'],
-                pose2d=data.get('detector', 'from the input file'),
-                height=args.height, zedo_cfg=args.solver.cfg)
-    write_json_atomic(predictions_dict(result, meta), out_json)
-    write_json_atomic(mmpose_predictions(result), mmpose_json)
-    s = result['summary']
+                anchors=anchor_file, layout_in=layout_in,
+                pose2d=frames.detector, height=args.height,
+                zedo_cfg=args.solver.cfg)
+    write_json_atomic(predictions_dict(frames, meta), out_json)
+    write_json_atomic(mmpose_predictions(frames), mmpose_json)
+    s = summary(frames)
     print(f'{s["people"]} people: {s["lifted"]} lifted ({s["valid"]} valid, '
           f'{s["invalid"]} flagged invalid), {s["skipped"]} skipped '
           '(too few joints).')
-    for fr in result['frames']:
-        if fr['focal'] is not None and fr['intrinsics'] == 'estimated' and (
-                not result['sequence'] or fr is result['frames'][0]):
-            print(f'{fr["image"]}: estimated focal length '
-                  f'{fr["focal"][0]:.0f} px')
-            if fr.get('focal_at_edge'):
+    for i, fr in enumerate(frames.samples):
+        if fr.focal is not None and fr.intrinsics == 'estimated' and (
+                not frames.sequence or i == 0):
+            print(f'{fr.img_path}: estimated focal length '
+                  f'{fr.focal[0]:.0f} px')
+            if fr.focal_at_edge:
                 print('  warning: at the edge of the focal search range '
                       '(the fit kept improving there, so the focal length '
                       'is uncertain); give --focal if you know it')
-        for p in fr['people']:
+        for p in people_records(fr):
             if p['skipped']:
-                print(f'{fr["image"]} person {p["index"]}: skipped: '
+                print(f'{fr.img_path} person {p["index"]}: skipped: '
                       f'{p["skipped"]}')
-    fps = args.fps or data.get('fps') or 10.
-    if result['sequence'] and not args.no_bvh:
-        for track, poses in _tracks(result).items():
+    fps = args.fps or frames.fps or 10.
+    if frames.sequence and not args.no_bvh:
+        for track, poses in tracks_3d(frames).items():
             bvh = osp.join(args.out_dir, f'track_{track}.bvh')
             write_bvh(poses, bvh, fps=fps, overwrite=True)
             print(f'BVH ({len(poses)} frames, Y up, cm): {bvh}')
-    images = data.get('images', {})
     if args.max_pictures:
         vis_dir = osp.join(args.out_dir, 'vis')
         os.makedirs(vis_dir, exist_ok=True)
         vis = build_visualizer()
         drawings = []
-        drawn = [fr for fr in result['frames']
-                 if any('keypoints_3d' in p for p in fr['people'])]
+        drawn = [fr for fr in frames.samples
+                 if fr.pred_instances.lifted.any()]
         step = max(1, len(drawn) // args.max_pictures)
         for fr in drawn[::step][:args.max_pictures]:
-            name = osp.splitext(osp.basename(str(fr['image'])))[0]
-            img = images.get(fr['image'])
+            name = osp.splitext(osp.basename(str(fr.img_path)))[0]
+            img = frames.images.get(fr.img_path)
             if img is None:
-                img = image_rgb(find_image(args.img_dir, fr['image']))
+                img = image_rgb(find_image(args.img_dir, fr.img_path))
             drawings.append(draw_frame(
                 fr, img, osp.join(vis_dir, f'{name}.jpg'), vis))
-        if result['sequence'] and drawings:
+        if frames.sequence and drawings:
             contact_sheet(drawings[:16],
                           osp.join(args.out_dir, 'contact_sheet.jpg'))
             write_gif(drawings, osp.join(args.out_dir, 'lifted.gif'),
@@ -267,20 +276,7 @@ def main(argv=None):
     if args.strict and s['invalid']:
         raise SystemExit(f'{s["invalid"]} lifted poses are flagged invalid '
                          '(--strict).')
-    return result
-
-
-def _tracks(result):
-    """Each track's lifted camera-frame poses [L, 17, 3], frame by frame
-    (the frames where it was lifted)."""
-    import numpy as np
-    tracks = {}
-    for fr in result['frames']:
-        for p in fr['people']:
-            if 'keypoints_3d' in p and p.get('track_id') is not None:
-                tracks.setdefault(p['track_id'], []).append(
-                    np.asarray(p['keypoints_3d']))
-    return {k: np.stack(v) for k, v in tracks.items()}
+    return frames
 
 
 if __name__ == '__main__':

@@ -21,12 +21,11 @@ Detectors (``--pose2d`` of ``demo/zedo_lift_demo.py``):
 """
 import os
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import numpy as np
 
-from .pose2d_inputs import (IMAGE_EXTENSIONS, Pose2dInputError, _frame,
-                            _instance)
+from .pose2d_inputs import IMAGE_EXTENSIONS, Pose2dInputError, _instance
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v')
 #: BlazePose landmark index of each COCO-17 keypoint (nose, eyes, ears,
@@ -195,42 +194,79 @@ def build_pose2d_detector(name: str, video: bool,
     return MMPose2D(name, weights, device, det_weights)
 
 
-def detect_pose2d(path: str, pose2d: str = 'blazepose',
-                  weights: Optional[str] = None, device: str = 'cpu',
-                  progress: bool = False,
-                  det_weights: Optional[str] = None) -> Dict:
-    """Read ``path`` (:func:`read_media`) and detect the 2D poses.
-
-    Returns:
-        dict: :func:`~mmzedo.apis.pose2d_inputs.load_pose2d`'s form
-        (``frames`` with ``image``, ``width``, ``height``, ``frame_id`` and
-        COCO-17 ``instances``; ``layout`` ``'coco'``; ``is_video``), plus
-        ``images`` (frame name -> RGB image), ``fps`` (videos) and
-        ``detector``.
-    """
+def read_frames(path: str):
+    """The *read* stage for pixels: the frames of an image, a folder of
+    images or a video (:func:`read_media`) as ``PoseDataSample``s with no
+    people yet, their RGB images in ``images``."""
+    from .wild_frames import WildFrames, frame_sample
     frames_rgb, is_video, fps = read_media(path)
     if not frames_rgb:
         raise Pose2dInputError(f'{path}: no images in this folder.')
-    detector = build_pose2d_detector(pose2d, is_video, weights, device,
-                                     det_weights)
-    frames, images = [], {}
-    bar = None
-    if progress:
-        from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(frames_rgb))
-    try:
-        for i, (name, rgb) in enumerate(frames_rgb):
-            frame = _frame(name, rgb.shape[1], rgb.shape[0],
-                           i if is_video else None)
-            frame['instances'] = [
-                _instance(path, f'frame {name} person {k}', p['keypoints'],
-                          p['scores'], p['bbox'])
-                for k, p in enumerate(detector(rgb))]
-            frames.append(frame)
-            images[name] = rgb
-            if bar is not None:
-                bar.update()
-    finally:
-        detector.close()
-    return dict(frames=frames, layout='coco', is_video=is_video,
-                images=images, fps=fps, detector=pose2d)
+    samples = [frame_sample(name, rgb.shape[1], rgb.shape[0],
+                            i if is_video else None)
+               for i, (name, rgb) in enumerate(frames_rgb)]
+    return WildFrames(samples, 'coco', is_video, fps=fps,
+                      images=dict(frames_rgb))
+
+
+class Detect2D:
+    """The *2D* stage: a 2D pose detector (:func:`build_pose2d_detector`)
+    on every frame's image; its people (COCO-17, pixels, confidences and
+    boxes) become the frame's ``pred_instances``.
+
+    Args:
+        pose2d (str): ``'blazepose'`` or an mmpose 2D model (alias or
+            config). Defaults to ``'blazepose'``.
+        weights (str, optional): The mmpose model's checkpoint.
+        device (str): Defaults to ``'cpu'``.
+        progress (bool): Show a progress bar. Defaults to False.
+        det_weights (str, optional): The person detector's checkpoint.
+    """
+
+    def __init__(self, pose2d: str = 'blazepose',
+                 weights: Optional[str] = None, device: str = 'cpu',
+                 progress: bool = False, det_weights: Optional[str] = None):
+        self.pose2d, self.weights, self.device = pose2d, weights, device
+        self.progress, self.det_weights = progress, det_weights
+
+    def __call__(self, frames):
+        from .wild_frames import frame_sample
+        detector = build_pose2d_detector(self.pose2d, frames.is_video,
+                                         self.weights, self.device,
+                                         self.det_weights)
+        bar = None
+        if self.progress:
+            from mmengine.utils import ProgressBar
+            bar = ProgressBar(len(frames.samples))
+        try:
+            for i, frame in enumerate(frames.samples):
+                name = frame.img_path
+                people = [
+                    _instance(name, f'frame {name} person {k}',
+                              p['keypoints'], p['scores'], p['bbox'])
+                    for k, p in enumerate(detector(frames.images[name]))]
+                shape = frame.ori_shape
+                frames.samples[i] = frame_sample(
+                    name, shape[1], shape[0], frame.frame_id, people)
+                if bar is not None:
+                    bar.update()
+        finally:
+            detector.close()
+        frames.layout, frames.detector = 'coco', self.pose2d
+        return frames
+
+
+def detect_pose2d(path: str, pose2d: str = 'blazepose',
+                  weights: Optional[str] = None, device: str = 'cpu',
+                  progress: bool = False,
+                  det_weights: Optional[str] = None):
+    """Read ``path`` (:func:`read_frames`) and detect the 2D poses
+    (:class:`Detect2D`).
+
+    Returns:
+        WildFrames: as :func:`~mmzedo.apis.pose2d_inputs.load_pose2d`
+        returns (COCO-17 people), with ``images`` (frame name -> RGB
+        image), ``fps`` (videos) and ``detector``.
+    """
+    return Detect2D(pose2d, weights, device, progress,
+                    det_weights)(read_frames(path))

@@ -19,7 +19,7 @@ uses); a joint made from a missing one gets confidence 0.
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 
@@ -53,8 +53,17 @@ def _layout_of_names(names: Sequence[str], path: str) -> str:
 
 
 def _frame(image, width=None, height=None, frame_id=None):
+    """A frame being read: its people are gathered in ``instances`` and
+    become ``pred_instances`` in :func:`_samples`."""
     return dict(image=image, width=width, height=height, frame_id=frame_id,
                 instances=[])
+
+
+def _samples(frames: List[dict]) -> list:
+    """The frames being read as ``PoseDataSample``s."""
+    from .wild_frames import frame_sample
+    return [frame_sample(f['image'], f['width'], f['height'], f['frame_id'],
+                         f['instances']) for f in frames]
 
 
 def _instance(path, where, keypoints, scores, bbox=None, track_id=None):
@@ -146,8 +155,9 @@ def _inferencer_frames(data, path: str):
     return frames
 
 
-def load_pose2d(path: str, layout: Optional[str] = None) -> Dict:
-    """Read 2D poses.
+def load_pose2d(path: str, layout: Optional[str] = None):
+    """Read 2D poses: the *read* stage of the in-the-wild pipeline for 2D
+    files (:mod:`mmzedo.apis.wild_frames`).
 
     Args:
         path: A COCO keypoint file, an mmpose inferencer prediction file or
@@ -157,11 +167,12 @@ def load_pose2d(path: str, layout: Optional[str] = None) -> Dict:
             (mmpose's body models).
 
     Returns:
-        dict: ``frames`` (each: ``image`` name or None, ``width``,
-        ``height``, ``frame_id``, ``instances``: ``keypoints`` [17, 2],
-        ``scores`` [17], ``bbox`` or None, ``track_id`` or None),
-        ``layout``, ``is_video`` (frames are consecutive video frames).
+        WildFrames: one ``PoseDataSample`` per image or frame, its people in
+        ``pred_instances`` (``keypoints`` [N, 17, 2], ``keypoint_scores``,
+        ``bboxes``, ``track_ids``), the ``layout`` and ``is_video``
+        (frames are consecutive video frames).
     """
+    from .wild_frames import WildFrames
     if layout is not None and layout not in LAYOUTS:
         raise Pose2dInputError(f'Unknown keypoint layout "{layout}"; '
                                f'choose from {LAYOUTS}.')
@@ -178,8 +189,7 @@ def load_pose2d(path: str, layout: Optional[str] = None) -> Dict:
                     'inferencer prediction files (JSON lists).')
             frames += _inferencer_frames(data, osp.join(path, name))
         is_video = len(files) == 1 and frames[0]['frame_id'] is not None
-        return dict(frames=frames, layout=layout or 'coco',
-                    is_video=is_video)
+        return WildFrames(_samples(frames), layout or 'coco', is_video)
     data = _read_json(path)
     if isinstance(data, dict):
         if 'annotations' not in data:
@@ -187,13 +197,13 @@ def load_pose2d(path: str, layout: Optional[str] = None) -> Dict:
                 f'{path}: neither a COCO keypoint file (no "annotations") '
                 'nor mmpose inferencer predictions (a list).')
         frames, found = _coco_frames(data, path, layout)
-        return dict(frames=frames, layout=found, is_video=False)
+        return WildFrames(_samples(frames), found, False)
     if not isinstance(data, list):
         raise Pose2dInputError(f'{path}: unexpected JSON '
                                f'{type(data).__name__}.')
     frames = _inferencer_frames(data, path)
-    return dict(frames=frames, layout=layout or 'coco',
-                is_video=bool(frames) and frames[0]['frame_id'] is not None)
+    return WildFrames(_samples(frames), layout or 'coco',
+                      bool(frames) and frames[0]['frame_id'] is not None)
 
 
 def to_h36m(keypoints: np.ndarray, scores: np.ndarray, layout: str):
@@ -237,29 +247,48 @@ def find_image(img_dir: Optional[str], name: Optional[str]) -> Optional[str]:
     return None
 
 
-def track_people(frames: List[dict], iou_thr: float = 0.3) -> None:
-    """Give each instance of consecutive ``frames`` a ``track_id`` (in
-    place), greedily by bounding-box IoU with the previous frame, using
-    mmpose's tracker (:func:`mmpose.apis.inference_tracking._track_by_iou`).
-    Instances without a box get their keypoints' extent."""
-    from mmengine.structures import InstanceData
-    from mmpose.apis.inference_tracking import _track_by_iou
-    from mmpose.structures import PoseDataSample
-    last, next_id = [], 0
-    for frame in frames:
-        current = []
-        for inst in frame['instances']:
-            box = inst['bbox']
-            if box is None or not np.isfinite(box).all():
-                vis = inst['keypoints'][inst['scores'] > 0]
-                vis = vis if len(vis) else inst['keypoints']
-                box = np.concatenate([vis.min(0), vis.max(0)])
-            sample = PoseDataSample()
-            sample.pred_instances = InstanceData(
-                bboxes=np.asarray(box, dtype=np.float64)[None])
-            track_id, last, _ = _track_by_iou(sample, last, iou_thr)
-            if track_id == -1:
-                track_id, next_id = next_id, next_id + 1
-            sample.track_id = inst['track_id'] = track_id
-            current.append(sample)
-        last = current
+class TrackPeople:
+    """The *tracks* stage: in a video (where ``frames.sequence``, which
+    defaults to ``is_video``), give each person a track id
+    (``pred_instances.track_ids``), greedily by bounding-box IoU with the
+    previous frame, using mmpose's tracker
+    (:func:`mmpose.apis.inference_tracking._track_by_iou`). People without
+    a box get their keypoints' extent. Images are left as they are.
+
+    Args:
+        iou_thr (float): mmpose's tracking threshold. Defaults to 0.3.
+    """
+
+    def __init__(self, iou_thr: float = 0.3):
+        self.iou_thr = iou_thr
+
+    def __call__(self, frames):
+        from mmengine.structures import InstanceData
+        from mmpose.apis.inference_tracking import _track_by_iou
+        from mmpose.structures import PoseDataSample
+        if frames.sequence is None:
+            frames.sequence = frames.is_video
+        if not frames.sequence:
+            return frames
+        last, next_id = [], 0
+        for frame in frames.samples:
+            inst = frame.pred_instances
+            current, ids = [], []
+            for kp, sc, box in zip(inst.keypoints, inst.keypoint_scores,
+                                   inst.bboxes):
+                if not np.isfinite(box).all():
+                    vis = kp[sc > 0]
+                    vis = vis if len(vis) else kp
+                    box = np.concatenate([vis.min(0), vis.max(0)])
+                sample = PoseDataSample()
+                sample.pred_instances = InstanceData(
+                    bboxes=np.asarray(box, dtype=np.float64)[None])
+                track_id, last, _ = _track_by_iou(sample, last, self.iou_thr)
+                if track_id == -1:
+                    track_id, next_id = next_id, next_id + 1
+                sample.track_id = track_id
+                ids.append(track_id)
+                current.append(sample)
+            inst.track_ids = np.array(ids, np.int64)
+            last = current
+        return frames

@@ -38,25 +38,27 @@ def camera_to_plot(keypoints: np.ndarray) -> np.ndarray:
     return k
 
 
-def draw_frame(frame: dict, image: Optional[np.ndarray], out_file: str,
+def draw_frame(frame, image: Optional[np.ndarray], out_file: str,
                visualizer=None) -> Optional[np.ndarray]:
-    """Draw one frame of :func:`lift_pose2d`'s result (lifted people only);
+    """Draw one lifted frame (a ``PoseDataSample`` of
+    :func:`~mmzedo.apis.wild_lifting.lift_pose2d`; lifted people only);
     ``image`` RGB, or None for a white canvas. Returns the RGB drawing, or
     None when nobody in the frame was lifted."""
     from mmengine.structures import InstanceData
     from mmpose.structures import PoseDataSample
-    people = [p for p in frame['people'] if 'keypoints_3d' in p]
-    if not people:
+    inst = frame.pred_instances
+    lifted = np.flatnonzero(inst.lifted) if 'lifted' in inst else []
+    if not len(lifted):
         return None
     vis = visualizer or build_visualizer()
-    kp2d = np.stack([p['keypoints_2d'] for p in people]).astype(np.float32)
-    sc2d = np.stack([p['keypoint_scores'] for p in people]).astype(
-        np.float32)
+    kp2d = inst.keypoints[lifted].astype(np.float32)
+    sc2d = inst.keypoint_scores[lifted].astype(np.float32)
     if image is None:
-        w = int(frame.get('width') or kp2d[..., 0].max() + 50)
-        h = int(frame.get('height') or kp2d[..., 1].max() + 50)
+        shape = frame.ori_shape
+        w = int(shape[1] if shape else kp2d[..., 0].max() + 50)
+        h = int(shape[0] if shape else kp2d[..., 1].max() + 50)
         image = np.full((h, w, 3), 255, dtype=np.uint8)
-    k3d = np.stack([p['keypoints_3d'] - p['translation'] for p in people])
+    k3d = inst.keypoints_3d[lifted] - inst.translation[lifted][:, None]
     k3d = camera_to_plot(k3d).astype(np.float32)
     det = PoseDataSample()
     det.pred_instances = InstanceData(keypoints=kp2d, keypoint_scores=sc2d)
@@ -64,13 +66,13 @@ def draw_frame(frame: dict, image: Optional[np.ndarray], out_file: str,
     # instance, so each person's 3D panel is drawn by its own call: the
     # first call also draws everyone's 2D over the image.
     panels = []
-    for i in range(len(people)):
+    for i in range(len(lifted)):
         pred = PoseDataSample()
         pred.pred_instances = InstanceData(
             keypoints=k3d[i:i + 1],
             keypoint_scores=np.ones((1, k3d.shape[1]), dtype=np.float32))
         panels.append(vis.add_datasample(
-            frame['image'] or 'frame', image, pred,
+            frame.img_path or 'frame', image, pred,
             det_data_sample=det if i == 0 else None, draw_2d=i == 0,
             draw_gt=False, dataset_2d='h36m', dataset_3d='h36m',
             kpt_thr=0.01, axis_limit=2.0))

@@ -33,22 +33,22 @@ def test_blazepose_finds_the_person_in_real_h36m_frames():
     assert is_media(images) and is_media(STREET)
     assert not is_media(osp.join(FIXTURES, 'h36m_coco.json'))
     det = detect_pose2d(images)
-    assert not det['is_video'] and len(det['frames']) == 4
+    assert not det.is_video and len(det.samples) == 4
     d = np.load(osp.join(FIXTURES, 'test_h36m_body3d.npz'))
     gt = {image_stem(osp.basename(n)): p[:, :2]
           for n, p in zip(d['imgname'], d['part'])}
     errs = []
-    for fr in det['frames']:
+    for fr in det.samples:
         from PIL import Image
-        with Image.open(osp.join(images, fr['image'])) as im:
-            assert (fr['width'], fr['height']) == im.size
-        assert len(fr['instances']) == 1
-        inst = fr['instances'][0]
-        assert ((0 <= inst['scores']) & (inst['scores'] <= 1)).all()
-        kp, sc = to_h36m(inst['keypoints'][None], inst['scores'][None],
-                         'coco')
+        with Image.open(osp.join(images, fr.img_path)) as im:
+            assert fr.ori_shape == im.size[::-1]
+        inst = fr.pred_instances
+        assert len(inst) == 1
+        scores = inst.keypoint_scores
+        assert ((0 <= scores) & (scores <= 1)).all()
+        kp, sc = to_h36m(inst.keypoints, scores, 'coco')
         assert (sc[0, [0, 7, 8]] > 0).all()  # pelvis, spine, thorax derived
-        errs.append(np.linalg.norm(kp[0] - gt[image_stem(fr['image'])],
+        errs.append(np.linalg.norm(kp[0] - gt[image_stem(fr.img_path)],
                                    axis=-1)[LIMB_JOINTS])
     errs = np.stack(errs)
     assert errs.mean() < 15 and np.median(errs) < 12, errs.round(1)
@@ -60,7 +60,7 @@ def test_video_to_3d_with_bvh_gif_and_predictions(tmp_path):
     from mmzedo.utils.skeleton import JOINT_NAMES
     out = tmp_path / 'out'
     result = _demo([STREET, '--out-dir', str(out)])
-    assert result['sequence']
+    assert result.sequence
     pred = json.loads((out / 'predictions.json').read_text())
     assert pred['meta']['pose2d'] == 'blazepose'
     frames = pred['images']
@@ -167,7 +167,8 @@ def test_media_bad_inputs(tmp_path, capsys):
     before = sorted(p.name for p in folder.iterdir())
     result = _demo([str(folder), '--out-dir', str(tmp_path / 'o2')])
     assert 'no person found (empty.jpg)' in capsys.readouterr().out
-    assert result['summary']['lifted'] == 2
+    from mmzedo.apis.wild_lifting import summary
+    assert summary(result)['lifted'] == 2
     assert sorted(p.name for p in folder.iterdir()) == before
     # images of mixed sizes in one folder: each keeps its own size, its
     # own estimated focal length and principal point, and is lifted

@@ -8,9 +8,9 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmzedo.apis.pose2d_inputs import (Pose2dInputError, find_image,
-                                       image_stem, load_pose2d, to_h36m,
-                                       track_people)
+from mmzedo.apis.pose2d_inputs import (Pose2dInputError, TrackPeople,
+                                       find_image, image_stem, load_pose2d,
+                                       to_h36m)
 
 from ..conftest import REPO_ROOT
 
@@ -20,43 +20,50 @@ H36M_JSON = osp.join(FIXTURES, 'h36m', 'h36m_coco.json')
 
 
 def test_coco_file_is_read_per_image_with_visibility_as_confidence():
+    """One mmpose PoseDataSample per image, its people in pred_instances
+    (the pipeline's read stage)."""
+    from mmpose.structures import PoseDataSample
     data = load_pose2d(COCO_JSON)
-    assert data['layout'] == 'coco' and not data['is_video']
-    frames = data['frames']
+    assert data.layout == 'coco' and not data.is_video
+    frames = data.samples
     assert len(frames) == 4
-    assert sum(len(f['instances']) for f in frames) == 14
+    assert all(isinstance(f, PoseDataSample) for f in frames)
+    assert sum(len(f.pred_instances) for f in frames) == 14
     with open(COCO_JSON) as f:
         raw = json.load(f)
     ann = raw['annotations'][0]
     img = next(i for i in raw['images'] if i['id'] == ann['image_id'])
-    frame = next(f for f in frames if f['image'] == img['file_name'])
-    assert (frame['width'], frame['height']) == (img['width'], img['height'])
+    frame = next(f for f in frames if f.img_path == img['file_name'])
+    assert frame.ori_shape == (img['height'], img['width'])
     kv = np.array(ann['keypoints'], dtype=float).reshape(17, 3)
-    inst = frame['instances'][0]
-    np.testing.assert_allclose(inst['keypoints'], kv[:, :2])
-    np.testing.assert_array_equal(inst['scores'], kv[:, 2] > 0)
-    counts = sorted(int((i['scores'] > 0).sum()) for f in frames
-                    for i in f['instances'])
+    inst = frame.pred_instances
+    np.testing.assert_allclose(inst.keypoints[0], kv[:, :2])
+    np.testing.assert_array_equal(inst.keypoint_scores[0], kv[:, 2] > 0)
+    x, y, w, h = ann['bbox']
+    np.testing.assert_allclose(inst.bboxes[0], [x, y, x + w, y + h])
+    assert (inst.track_ids == -1).all()
+    counts = sorted(int(n) for f in frames
+                    for n in (f.pred_instances.keypoint_scores > 0).sum(1))
     assert counts[0] == 0 and counts[-1] == 17  # 0 to 17 labelled joints
 
 
 def test_h36m_layout_is_recognised_from_the_category():
     data = load_pose2d(H36M_JSON)
-    assert data['layout'] == 'h36m'
+    assert data.layout == 'h36m'
     gt = np.load(osp.join(FIXTURES, 'h36m', 'test_h36m_body3d.npz'))
     names = [n.split('/')[-1] for n in gt['imgname']]
-    for frame in data['frames']:
-        part = gt['part'][names.index(frame['image'])]
-        np.testing.assert_allclose(frame['instances'][0]['keypoints'],
+    for frame in data.samples:
+        part = gt['part'][names.index(frame.img_path)]
+        np.testing.assert_allclose(frame.pred_instances.keypoints[0],
                                    part[:, :2])
 
 
 def test_coco_to_h36m_uses_mmpose_mapping_and_zeroes_derived_missing():
     from mmpose.apis import convert_keypoint_definition
     data = load_pose2d(COCO_JSON)
-    inst = [i for f in data['frames'] for i in f['instances']]
-    kp = np.stack([i['keypoints'] for i in inst])
-    sc = np.stack([i['scores'] for i in inst])
+    kp = np.concatenate([f.pred_instances.keypoints for f in data.samples])
+    sc = np.concatenate([f.pred_instances.keypoint_scores
+                         for f in data.samples])
     h_kp, h_sc = to_h36m(kp, sc, 'coco')
     ref = convert_keypoint_definition(kp, 'coco', 'h36m')
     np.testing.assert_allclose(h_kp, ref)  # mmpose's own positions
@@ -69,6 +76,16 @@ def test_coco_to_h36m_uses_mmpose_mapping_and_zeroes_derived_missing():
     # spine comes from pelvis and thorax: needs hips and shoulders
     np.testing.assert_array_equal(
         h_sc[:, 7] > 0, both_hips & (sc[:, 5] > 0) & (sc[:, 6] > 0))
+    # the pipeline's Human3.6M stage does the same to the frames
+    from mmzedo.apis.wild_lifting import ToH36M
+    data = ToH36M()(data)
+    assert data.layout == 'h36m'
+    np.testing.assert_allclose(np.concatenate(
+        [f.pred_instances.keypoints for f in data.samples]), h_kp)
+    skipped = [why for f in data.samples for why in f.pred_instances.skipped]
+    assert len(skipped) == 14 and None in skipped
+    assert any(why and 'unseen' in why or why and 'only' in why
+               for why in skipped)
 
 
 def _inferencer_predictions(tmp_path):
@@ -77,15 +94,15 @@ def _inferencer_predictions(tmp_path):
     data = load_pose2d(H36M_JSON)
     out = tmp_path / 'preds'
     out.mkdir()
-    for frame in data['frames']:
+    for frame in data.samples:
+        inst = frame.pred_instances
         people = [
-            dict(keypoints=i['keypoints'].tolist(),
-                 keypoint_scores=i['scores'].tolist(),
-                 bbox=[i['keypoints'].min(0).tolist() +
-                       i['keypoints'].max(0).tolist()],
-                 bbox_score=1.0) for i in frame['instances']
+            dict(keypoints=k.tolist(), keypoint_scores=s.tolist(),
+                 bbox=[k.min(0).tolist() + k.max(0).tolist()],
+                 bbox_score=1.0)
+            for k, s in zip(inst.keypoints, inst.keypoint_scores)
         ]
-        stem = image_stem(frame['image'])
+        stem = image_stem(frame.img_path)
         with open(out / f'{stem}.json', 'w') as f:
             json.dump(people, f)
     return out, data
@@ -94,42 +111,42 @@ def _inferencer_predictions(tmp_path):
 def test_inferencer_prediction_directory_and_images(tmp_path):
     out, ref = _inferencer_predictions(tmp_path)
     data = load_pose2d(str(out), layout='h36m')
-    assert len(data['frames']) == 4 and not data['is_video']
+    assert len(data.samples) == 4 and not data.is_video
     img_dir = osp.join(FIXTURES, 'h36m', 'images')
-    for frame in data['frames']:
-        path = find_image(img_dir, frame['image'])  # stem -> .jpg
+    for frame in data.samples:
+        path = find_image(img_dir, frame.img_path)  # stem -> .jpg
         assert path is not None and path.endswith('.jpg')
-        match = next(f for f in ref['frames']
-                     if image_stem(f['image']) == frame['image'])
-        np.testing.assert_allclose(frame['instances'][0]['keypoints'],
-                                   match['instances'][0]['keypoints'])
+        match = next(f for f in ref.samples
+                     if image_stem(f.img_path) == frame.img_path)
+        np.testing.assert_allclose(frame.pred_instances.keypoints[0],
+                                   match.pred_instances.keypoints[0])
     one = load_pose2d(str(next(out.iterdir())), layout='h36m')
-    assert len(one['frames']) == 1
+    assert len(one.samples) == 1
 
 
 def test_inferencer_video_file_is_tracked_by_iou(tmp_path):
     data = load_pose2d(H36M_JSON)
-    person = data['frames'][0]['instances'][0]
+    person = data.samples[0].pred_instances.keypoints[0]
     frames = []
     for t in range(5):  # two people walking right, listed in either order
-        a = person['keypoints'] + [10. * t, 0.]
-        b = person['keypoints'] + [600. + 10. * t, 0.]
+        a = person + [10. * t, 0.]
+        b = person + [600. + 10. * t, 0.]
         people = [dict(keypoints=k.tolist(), keypoint_scores=[1.] * 17)
                   for k in ((a, b) if t % 2 else (b, a))]
         frames.append(dict(frame_id=t, instances=people))
     path = tmp_path / 'video.json'
     path.write_text(json.dumps(frames))
     video = load_pose2d(str(path), layout='h36m')
-    assert video['is_video'] and len(video['frames']) == 5
-    track_people(video['frames'])
-    for t, frame in enumerate(video['frames']):
-        ids = [i['track_id'] for i in frame['instances']]
-        left = int(np.argmin([i['keypoints'][0, 0]
-                              for i in frame['instances']]))
-        assert ids[left] == video['frames'][0]['instances'][
-            int(np.argmin([i['keypoints'][0, 0] for i in
-                           video['frames'][0]['instances']]))]['track_id']
-        assert sorted(ids) == [0, 1]
+    assert video.is_video and len(video.samples) == 5
+    video = TrackPeople()(video)
+    assert video.sequence
+    first = video.samples[0].pred_instances
+    left_id = first.track_ids[int(np.argmin(first.keypoints[:, 0, 0]))]
+    for frame in video.samples:
+        inst = frame.pred_instances
+        left = int(np.argmin(inst.keypoints[:, 0, 0]))
+        assert inst.track_ids[left] == left_id
+        assert sorted(inst.track_ids.tolist()) == [0, 1]
 
 
 @pytest.mark.parametrize('content, match', [

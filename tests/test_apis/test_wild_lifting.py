@@ -225,6 +225,7 @@ def test_sequence_settings_reach_every_frame(open_benchmark, shipped_prior):
     from mmzedo.analysis import test_sequences
 
     from mmzedo.apis.pose2d_inputs import _instance
+    from mmzedo.apis.wild_frames import WildFrames, frame_sample
     from mmzedo.apis.wild_lifting import lift_pose2d, parse_camera
     from mmzedo.core.anchors import load_anchors
     from mmzedo.core.sequence import zedo_lift_sequence
@@ -248,11 +249,10 @@ def test_sequence_settings_reach_every_frame(open_benchmark, shipped_prior):
 
     # The CLI's video path: one track of 3 frames, known intrinsics.
     def video():
-        frames = [dict(image=f'frame_{t}.jpg', frame_id=t, width=1000,
-                       height=1002, instances=[_instance(
-                           'test', 'person', kp[0, t], conf[0, t])])
-                  for t in range(kp.shape[1])]
-        return dict(frames=frames, is_video=True, layout='h36m')
+        samples = [frame_sample(f'frame_{t}.jpg', 1000, 1002, t, [_instance(
+            'test', 'person', kp[0, t], conf[0, t])])
+            for t in range(kp.shape[1])]
+        return WildFrames(samples, 'h36m', True)
 
     camera = {None: parse_camera(dict(f=f[0].tolist(), c=c[0].tolist()),
                                  'test camera')}
@@ -261,12 +261,11 @@ def test_sequence_settings_reach_every_frame(open_benchmark, shipped_prior):
                       ('plain', plain)):
         res = lift_pose2d(video(), shipped_prior, anchors, cameras=camera,
                           zedo_cfg=cfg, progress=False)
-        runs[name] = res['frames']
-    assert all(fr['people'][0]['valid'] for fr in runs['default'])
-    assert not any(fr['people'][0]['valid'] for fr in runs['strict'])
+        runs[name] = [fr.pred_instances for fr in res.samples]
+    assert all(inst.valid[0] for inst in runs['default'])
+    assert not any(inst.valid[0] for inst in runs['strict'])
     for t in (1, 2):
-        a, b = (np.asarray(runs[n][t]['people'][0]['keypoints_3d'])
-                for n in ('default', 'plain'))
+        a, b = (runs[n][t].keypoints_3d[0] for n in ('default', 'plain'))
         assert np.linalg.norm(a - b, axis=-1).mean() > 1e-3, t
 
 

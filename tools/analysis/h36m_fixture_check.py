@@ -64,17 +64,17 @@ def main(argv=None):
         out_dir = osp.join(args.out_dir, mode.replace(' ', '_'))
         result = run(common + extra + ['--out-dir', out_dir])
         errs, ferrs = [], []
-        for fr in result['frames']:
-            S = gt['S'][names.index(fr['image'])][:, :3]
-            k = fr['people'][0]['keypoints_3d']
+        for fr in result.samples:
+            S = gt['S'][names.index(fr.img_path)][:, :3]
+            k = fr.pred_instances.keypoints_3d[0]
             e = 1000 * np.linalg.norm(
                 (k - k[:1]) - (S - S[:1]), axis=-1).mean()
-            fe = fr['focal'][0] / known[fr['image']]['f'][0] - 1
+            fe = fr.focal[0] / known[fr.img_path]['f'][0] - 1
             errs.append(e)
             ferrs.append(abs(fe))
-            print(f'{mode} | {fr["image"]} | MPJPE {e:.1f} mm | focal '
-                  f'{fr["focal"][0]:.0f} px ({100 * fe:+.0f}%) | valid '
-                  f'{fr["people"][0]["valid"]}')
+            print(f'{mode} | {fr.img_path} | MPJPE {e:.1f} mm | focal '
+                  f'{fr.focal[0]:.0f} px ({100 * fe:+.0f}%) | valid '
+                  f'{bool(fr.pred_instances.valid[0])}')
         summary[mode] = (np.mean(errs), np.mean(ferrs))
     for mode, (e, fe) in summary.items():
         print(f'{mode}: mean MPJPE {e:.1f} mm, mean |focal error| '

@@ -22,6 +22,7 @@ Prints Markdown tables and writes
     python tools/analysis/pixels_benchmark.py [--posetrack DIR]
 """
 import argparse
+import copy
 import json
 import os
 import os.path as osp
@@ -59,12 +60,12 @@ def h36m_frames(prior, anchors):
     with open(osp.join(FIXTURES, 'cameras.pkl'), 'rb') as fh:
         cams = pickle.load(fh)
     det = detect_pose2d(osp.join(FIXTURES, 'images'))
-    by_name = {image_stem(fr['image']): fr for fr in det['frames']}
+    by_name = {image_stem(fr.img_path): fr for fr in det.samples}
     kp, sc, f, c, size = [], [], [], [], []
     for name in d['imgname']:
         stem = image_stem(osp.basename(name))
-        inst = by_name[stem]['instances'][0]
-        k, s = to_h36m(inst['keypoints'][None], inst['scores'][None], 'coco')
+        inst = by_name[stem].pred_instances
+        k, s = to_h36m(inst.keypoints[:1], inst.keypoint_scores[:1], 'coco')
         kp.append(k[0])
         sc.append(s[0])
         subj, rest = stem.split('_', 1)
@@ -100,19 +101,19 @@ def posetrack(prior, anchors, root):
         ann = json.load(fh)
     det = detect_pose2d(osp.join(root, 'images'))
     hits, total, matched = 0, 0, 0
-    for frame in det['frames']:
-        seq = frame['image'].split('_')[0]
+    for frame in det.samples:
+        seq = frame.img_path.split('_')[0]
         img = [i for i in ann['images'] if f'/{seq}_' in i['file_name'] or
                f'/{seq}/' in i['file_name']][0]
         people = [a for a in ann['annotations'] if a['image_id'] == img['id']]
-        for inst in frame['instances']:
+        for kp in frame.pred_instances.keypoints:
             best, best_n = None, 0
             for a in people:
                 g = np.asarray(a['keypoints'], float).reshape(17, 3)
                 head = np.linalg.norm(g[2, :2] - g[1, :2])
                 if g[1, 2] == 0 or g[2, 2] == 0 or head <= 0:
                     continue
-                ok = [np.linalg.norm(inst['keypoints'][k] - g[p, :2]) <=
+                ok = [np.linalg.norm(kp[k] - g[p, :2]) <=
                       0.5 * head for p, k in POSETRACK_COCO if g[p, 2] > 0]
                 if sum(ok) > best_n:
                     best, best_n = ok, sum(ok)
@@ -120,9 +121,8 @@ def posetrack(prior, anchors, root):
                 matched += 1
                 hits += sum(best)
                 total += len(best)
-    result = lift_pose2d(det, prior, anchors, progress=False)
-    lifted = [p for fr in result['frames'] for p in fr['people']
-              if 'keypoints_3d' in p]
+    found = sum(len(fr.pred_instances) for fr in det.samples)
+    lifted = lifted_people(lift_pose2d(det, prior, anchors, progress=False))
     sym = []
     for p in lifted:
         k = np.asarray(p['keypoints_3d'])
@@ -130,8 +130,7 @@ def posetrack(prior, anchors, root):
                                ((14, 15), (11, 12)), ((15, 16), (12, 13))):
             sym.append(np.linalg.norm(k[a] - k[b]) /
                        np.linalg.norm(k[c] - k[d]))
-    return dict(people_found=sum(len(fr['instances'])
-                                 for fr in det['frames']),
+    return dict(people_found=found,
                 annotated_people=len(ann['annotations']), matched=matched,
                 pckh=round(hits / max(total, 1), 3),
                 lifted=len(lifted), valid=sum(bool(p['valid'])
@@ -139,12 +138,19 @@ def posetrack(prior, anchors, root):
                 symmetry=round(float(np.mean(np.abs(np.log(sym)))), 3))
 
 
-def jitter(result):
+def lifted_people(frames):
+    """The lifted people's records (``people_records``), frame by
+    frame."""
+    from mmzedo.apis.wild_lifting import people_records
+    return [p for fr in frames.samples for p in people_records(fr)
+            if 'keypoints_3d' in p]
+
+
+def jitter(frames):
     """Mean root-relative joint acceleration (mm/frame^2) of the lifted
     person over consecutive frames."""
-    poses = np.stack([np.asarray(p['keypoints_3d']) - p['translation']
-                      for fr in result['frames'] for p in fr['people']
-                      if 'keypoints_3d' in p])
+    poses = np.stack([p['keypoints_3d'] - p['translation']
+                      for p in lifted_people(frames)])
     acc = poses[2:] - 2 * poses[1:-1] + poses[:-2]
     return round(float(np.linalg.norm(acc, axis=-1).mean() * 1000), 1)
 
@@ -160,21 +166,20 @@ def clip(prior, anchors, path):
     for name, seq in (('per frame', False), ('warm start', True)):
         t0 = time.perf_counter()
         det = detect_pose2d(path)
+        again = copy.deepcopy(det)  # the lift converts the frames in place
         t1 = time.perf_counter()
         res = lift_pose2d(det, prior, anchors, sequence=seq, progress=False)
         t2 = time.perf_counter()
-        shake = jitter(res)  # before the second call reuses the frames
-        first = det['frames'][0]
-        cam = {None: (np.asarray(res['frames'][0]['focal']), None)}
-        for fr in det['frames']:
-            fr.pop('people', None)
+        shake = jitter(res)
+        first = res.samples[0]
+        cam = {None: (np.asarray(first.focal), None)}
         t3 = time.perf_counter()
-        lift_pose2d(det, prior, anchors, cameras=cam, sequence=seq,
+        lift_pose2d(again, prior, anchors, cameras=cam, sequence=seq,
                     progress=False)
         t4 = time.perf_counter()
-        n = len(det['frames'])
+        n = len(res.samples)
         rows[name] = dict(
-            frames=n, size=[first['width'], first['height']],
+            frames=n, size=[first.ori_shape[1], first.ori_shape[0]],
             fps=round(n / (t2 - t0), 2),
             fps_per_frame_cost=round(n / (t1 - t0 + t4 - t3), 2),
             detector_share=round((t1 - t0) / (t1 - t0 + t4 - t3), 2),
