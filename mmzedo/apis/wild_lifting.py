@@ -252,7 +252,7 @@ class SetIntrinsics:
             self.prior, kp, sc, size, self.anchors, groups=groups,
             search=self.focal_search,
             progress=(lambda k: bar.update()) if bar else None,  # noqa
-            solver=self.solver)
+            solver=self.solver, lift=False)  # the Lift stage lifts them
         f, c = out['f'].cpu().numpy(), out['c'].cpu().numpy()
         edge = out['focal_at_edge'].cpu().numpy()
         by_frame = {fi: (f[n], c[n], edge[n])

@@ -63,6 +63,7 @@ def estimate_focal(prior,
                    search: Optional[dict] = None,
                    progress: Optional[Callable[[int], None]] = None,
                    solver=None,
+                   lift: bool = True,
                    **overrides) -> Dict[str, Tensor]:
     """Lift 2D poses whose intrinsics are unknown.
 
@@ -78,11 +79,15 @@ def estimate_focal(prior,
         solver, **overrides: The solver (as ``ZeDOSolver.build`` takes it)
             of the final lift; the candidates run it with
             ``search['candidate_loops']`` over its loops.
+        lift: Lift the poses at the chosen focal length (the final lift).
+            False: only choose it, for a caller that lifts the poses
+            itself (the in-the-wild pipeline's lift stage).
 
     Returns:
-        dict: :meth:`ZeDOSolver.lift`'s outputs at the chosen focal length,
-        plus ``f`` and ``c`` [B, 2], ``focal_candidates`` [K] (relative to the
-        longer image side), ``focal_energy`` [K, B] (the chosen
+        dict: :meth:`ZeDOSolver.lift`'s outputs at the chosen focal length
+        (none without ``lift``), plus ``f`` and ``c`` [B, 2],
+        ``focal_candidates`` [K] (relative to the longer image side),
+        ``focal_energy`` [K, B] (the chosen
         hypothesis's energy at each candidate) and ``focal_at_edge`` [B]
         (the lowest energy at the first or last candidate: the focal
         length is only bounded by ``focal_min`` / ``focal_max``).
@@ -147,8 +152,8 @@ def estimate_focal(prior,
             at_edge[members] = True
         log_ratio[members] = math.log(ratios[k]) + offset * step
     f = (log_ratio.exp() * side)[:, None].expand(b, 2).contiguous()
-    out = solver.lift(prior, keypoints, scores, f, c, anchors)
-    dev = out['pose'].device
+    out = solver.lift(prior, keypoints, scores, f, c, anchors) if lift else {}
+    dev = out['pose'].device if lift else kp.device
     out.update(f=f.to(dev), c=c.to(dev), focal_candidates=ratios,
                focal_energy=energy, focal_at_edge=at_edge.to(dev))
     return out

@@ -173,6 +173,14 @@ def test_focal_search_on_a_wide_rig(open_benchmark, shipped_prior):
     err = (lambda p: np.linalg.norm(p.numpy() - gt, axis=-1).mean())  # noqa
     assert err(out['pose']) < 1.1 * err(known)
     assert out['focal_energy'].shape == (12, len(kp))
+    # Choosing only (the pipeline's intrinsics stage): the same focal
+    # length, no poses.
+    with torch.no_grad():
+        chosen = estimate_focal(shipped_prior, kp, conf, size, anchors,
+                                groups=np.zeros(len(kp)), lift=False)
+    assert 'pose' not in chosen
+    torch.testing.assert_close(chosen['f'], out['f'])
+    torch.testing.assert_close(chosen['focal_at_edge'], out['focal_at_edge'])
 
 
 def test_warm_started_sequences_are_smoother_and_cheaper(
