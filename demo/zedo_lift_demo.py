@@ -33,7 +33,7 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
 
 from mmzedo.apis.wild_lifting import MIN_JOINTS  # noqa: E402
-from mmzedo.utils.shipped import ANCHOR_FILES  # noqa: E402
+from mmzedo.utils.shipped import anchor_files_for  # noqa: E402
 from mmzedo.utils.shipped import SHIPPED_PRIOR as DEFAULT_PRIOR  # noqa: E402
 
 
@@ -72,7 +72,7 @@ def parse_args(argv=None):
     p.add_argument('--num-hypotheses', type=int, default=1, choices=(1, 10,
                                                                      50))
     p.add_argument('--anchors', help='anchor file (default: the bundled '
-                   'one for --num-hypotheses)')
+                   "one of --prior's training poses for --num-hypotheses)")
     p.add_argument('--min-joints', type=int, default=MIN_JOINTS,
                    help='fewest confident Human3.6M joints to lift a person')
     p.add_argument('--height', type=float, metavar='METRES',
@@ -186,7 +186,8 @@ def main(argv=None):
         cameras = {None: parse_camera(
             dict(f=args.focal, c=args.center), '--focal/--center')}
     prior = ScorePrior.from_checkpoint(args.prior).to(args.device).eval()
-    anchor_file = args.anchors or ANCHOR_FILES.format(args.num_hypotheses)
+    anchor_file = args.anchors or anchor_files_for(args.prior).format(
+        args.num_hypotheses)
     anchors = load_anchors(anchor_file)['anchors']
     if len(anchors) < args.num_hypotheses:
         raise SystemExit(f'{anchor_file} holds {len(anchors)} anchors, '

@@ -4,7 +4,8 @@ root-relative 3D poses of an mmpose Human3.6M-format annotation file.
 
     python tools/build_anchors.py \
         data/open_h36m/h36m-like/annotation_body3d/fps10/cmu_train.npz \
-        --nums 1 10 50 --name open-cmu --out-dir checkpoints
+        --nums 1 10 50 --name open-cmu --out-dir checkpoints \
+        [--joint-definitions h36m]
 
 Writes ``anchors_<name>_S<k>.npz`` with ``anchors`` [k, 17, 3] (metres,
 camera frame, root-relative), ``joint_layout``, ``units``, ``source``.
@@ -33,6 +34,11 @@ def main(argv=None):
     p.add_argument('--max-poses', type=int, default=20000,
                    help='sub-sample (evenly) to at most this many poses')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--joint-definitions', choices=('h36m', ), default=None,
+                   help="h36m: move the poses to Human3.6M's joint "
+                   "definitions first (pelvis at the hips' midpoint, joint 9 "
+                   'the nose, Human3.6M bone lengths), as a prior config '
+                   "with the dataset's joint_definitions='h36m' trains on")
     p.add_argument('--overwrite', action='store_true',
                    help='replace anchor files of the same --name')
     args = p.parse_args(argv)
@@ -63,6 +69,12 @@ def run(args):
     S = S[..., :3]
     if not np.isfinite(S).all():
         raise ValueError(f'{args.ann_file}: S contains NaN/inf.')
+    source = osp.basename(args.ann_file)
+    if getattr(args, 'joint_definitions', None) == 'h36m':
+        from mmzedo.datasets.mocap import h36m_joint_definitions
+        S = h36m_joint_definitions(S)
+        S = S - S[:, :1]
+        source += " (Human3.6M's joint definitions)"
     idx = np.linspace(0, len(S) - 1, min(len(S), args.max_poses)).astype(int)
     outputs = [osp.join(args.out_dir, anchor_file_name(args.name, n))
                for n in args.nums]
@@ -70,7 +82,7 @@ def run(args):
     refuse_replacing_outputs(outputs, getattr(args, 'overwrite', False),
                              'pass another --name or --out-dir')
     return build_anchor_files(S[idx], args.nums, args.out_dir, args.name,
-                              source=osp.basename(args.ann_file),
+                              source=source,
                               seed=args.seed)
 
 

@@ -35,14 +35,19 @@ def test_split_indices(n, num, offset=0):
 
 
 def load_test_split(rig, det, num, data_root, offset=0, name='cmu', fps=10,
-                    actions=False, low_poses=False):
+                    actions=False, low_poses=False, h36m_joints=None):
     """2D, confidences, intrinsics and root-relative 3D of ``num`` evenly
     spaced samples of a benchmark's test split (``<name>_test`` at
     ``fps``: the open benchmark by default; shifted by ``offset``); with
     ``actions``, also each sample's action category (from ``imgname``).
     With ``low_poses``, the samples are drawn from the split's sitting,
     crouching and squatting poses only (both hips and knees flexed past 60
-    degrees, :func:`mmzedo.core.low_pose_mask`), at most ``num``."""
+    degrees, :func:`mmzedo.core.low_pose_mask`), at most ``num``. With
+    ``h36m_joints`` (``'own lengths'`` or ``'h36m lengths'``), the ground
+    truth is moved to Human3.6M's joint definitions
+    (:func:`mmzedo.datasets.mocap.h36m_joint_definitions`, keeping the
+    people's own bone lengths or giving them Human3.6M's) and the 2D moves
+    with its projection (a detector-like 2D keeps its noise)."""
     root = osp.join(data_root, rig)
     ann = np.load(osp.join(root, 'annotation_body3d', f'fps{fps}',
                            f'{name}_test.npz'))
@@ -69,8 +74,23 @@ def load_test_split(rig, det, num, data_root, offset=0, name='cmu', fps=10,
         c.append(np.ravel(cam['c']))
         acts.append(folder.split('.')[0].split('_')[1])
     S = ann['S'][idx, :, :3]
-    out = (part[..., :2], part[..., 2], np.array(f), np.array(c),
-           S - S[:, :1])
+    f, c, uv = np.array(f), np.array(c), part[..., :2]
+    if h36m_joints:
+        from mmzedo.datasets.mocap import h36m_joint_definitions
+
+        def project(X):
+            return X[..., :2] / X[..., 2:] * f[:, None] + c[:, None]
+
+        from mmzedo.utils.skeleton import H36M_BONE_LENGTHS
+        if h36m_joints not in ('own lengths', 'h36m lengths'):
+            raise ValueError(f'h36m_joints={h36m_joints!r}: expected '
+                             "'own lengths' or 'h36m lengths'.")
+        new = h36m_joint_definitions(
+            S, lengths=(None if h36m_joints == 'own lengths' else
+                        H36M_BONE_LENGTHS))
+        uv = uv + project(new) - project(S)
+        S = new
+    out = (uv, part[..., 2], f, c, S - S[:, :1])
     return out + (np.array(acts), ) if actions else out
 
 

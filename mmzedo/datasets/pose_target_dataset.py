@@ -1,6 +1,6 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
 from functools import partial
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -10,6 +10,7 @@ from mmpose.registry import DATASETS
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from mmzedo.datasets.mocap import h36m_joint_definitions
 from mmzedo.utils.skeleton import check_metres
 
 
@@ -34,12 +35,26 @@ class PoseTargetDataset(Dataset):
             Its pipeline is not needed (leave it ``[]``).
         root_index (int): Root joint. Defaults to 0 (pelvis).
         num_joints (int): Joints per pose. Defaults to 17 (Human3.6M).
+        joint_definitions (str, optional): ``'h36m'`` moves the joints that
+            motion-capture rigs define in their own way to where
+            Human3.6M's annotation puts them (pelvis at the hips' midpoint,
+            joint 9 the nose) and gives the poses Human3.6M's bone lengths
+            (:func:`mmzedo.datasets.mocap.h36m_joint_definitions`), before
+            they are made root-relative. Defaults to None (as read).
     """
 
     def __init__(self,
                  dataset: Union[dict, Dataset],
                  root_index: int = 0,
-                 num_joints: int = 17):
+                 num_joints: int = 17,
+                 joint_definitions: Optional[str] = None):
+        if joint_definitions not in (None, 'h36m'):
+            raise ValueError(f'joint_definitions={joint_definitions!r}: '
+                             "expected None or 'h36m'.")
+        if joint_definitions and num_joints != 17:
+            raise ValueError("joint_definitions='h36m' needs the 17 "
+                             f'Human3.6M joints, not {num_joints}.')
+        self.joint_definitions = joint_definitions
         if isinstance(dataset, dict):
             dataset = DATASETS.build(dataset)
         self.dataset = dataset
@@ -88,6 +103,8 @@ class PoseTargetDataset(Dataset):
         if bad.any():
             raise ValueError(f'{name}: {int(bad.sum())} 3D targets contain '
                              f'NaN/inf (first: pose {int(bad.argmax())}).')
+        if self.joint_definitions == 'h36m':
+            poses = h36m_joint_definitions(poses).astype(np.float32)
         poses = poses - poses[:, self.root_index:self.root_index + 1]
         if self.num_joints == 17:
             check_metres(poses, name)

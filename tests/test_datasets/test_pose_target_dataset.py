@@ -130,3 +130,26 @@ def test_preprocessor_augments_only_in_training(dataset):
     with pytest.raises(TypeError, match='flip'):
         MODELS.build(dict(type='PriorDataPreprocessor',
                           augment=dict(flipprob=0.5)))
+
+
+def test_h36m_joint_definitions_option(dataset):
+    """``joint_definitions='h36m'`` trains on the same poses with the pelvis
+    at the hips' midpoint and joint 9 the nose (root-relative again)."""
+    from mmpose.registry import DATASETS
+
+    from mmzedo.datasets.mocap import h36m_joint_definitions
+    root, ds = dataset
+    moved = DATASETS.build(dict(type='PoseTargetDataset', dataset=_h36m(root),
+                                joint_definitions='h36m'))
+    assert moved.poses.shape == ds.poses.shape
+    idx = np.linspace(0, len(ds) - 1, 500).astype(int)
+    ref = h36m_joint_definitions(ds.poses[idx].numpy())
+    np.testing.assert_allclose(moved.poses[idx].numpy(), ref - ref[:, :1],
+                               atol=1e-5)
+    assert moved.poses[:, 0].abs().max() == 0
+    hips_mid = (moved.poses[:, 1] + moved.poses[:, 4]) / 2
+    assert hips_mid.abs().max() < 1e-5
+    assert (ds.poses[:, 1] + ds.poses[:, 4]).abs().max() > 0.05
+    with pytest.raises(ValueError, match="joint_definitions='coco'"):
+        DATASETS.build(dict(type='PoseTargetDataset', dataset=_h36m(root),
+                            joint_definitions='coco'))

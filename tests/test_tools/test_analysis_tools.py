@@ -181,3 +181,42 @@ def test_prior_generalisation_scores_and_trains_recipes(open_benchmark,
                  'prior_mlp-1024x2_subvp-t01-cos_open-cmu.pth'), ANCHORS,
         {'cmu': root}, settings)
     assert accurate['settings']['GT'][1] < shipped['settings']['GT'][1]
+
+
+def test_h36m_joint_settings_and_the_prior_trained_in_them(open_benchmark):
+    """--h36m-joints: the test split's ground truth moved to Human3.6M's
+    joint definitions, the 2D moved with it; there the prior trained in
+    those definitions beats the default prior clearly."""
+    import prior_generalisation as pg
+    from mmzedo.utils import H36M_BONE_LENGTHS, bone_lengths
+    from mmzedo.utils.shipped import anchor_files_for
+    root, _ = open_benchmark
+    plain = load_test_split('h36m-like', False, 32, root)
+    own = load_test_split('h36m-like', False, 32, root,
+                          h36m_joints='own lengths')
+    keep = [j for j in range(17) if j not in (0, 9, 10)]
+    np.testing.assert_allclose(own[0][:, keep], plain[0][:, keep],
+                               atol=1e-6)  # limbs stay, in 2D too
+    assert np.abs(own[0][:, [0, 9]] - plain[0][:, [0, 9]]).max() > 5
+    np.testing.assert_allclose(bone_lengths(own[4])[:, 8:],
+                               bone_lengths(plain[4])[:, 8:], atol=1e-6)
+    gt = load_test_split('h36m-like', False, 32, root,
+                         h36m_joints='h36m lengths')[4]
+    assert np.abs(gt[:, 1] + gt[:, 4]).max() < 1e-6  # pelvis: hips' middle
+    np.testing.assert_allclose(bone_lengths(gt).mean(0),
+                               H36M_BONE_LENGTHS[1:], atol=1e-6)
+    with pytest.raises(ValueError, match='h36m_joints'):
+        load_test_split('h36m-like', False, 4, root, h36m_joints=True)
+    settings = [s for s in pg.H36M_JOINT_SETTINGS if s[1] == 'cmu'
+                and not s[3]]
+    assert settings[0][0] == 'same source, GT 2D' + pg.H36M_JOINTS
+    settings = [settings[0][:4] + (96, False)]
+    prior = osp.join(REPO_ROOT, 'checkpoints',
+                     'prior_mlp-512x2_subvp-t01-h36mjoints_open-cmu.pth')
+    ours = pg.score(prior, anchor_files_for(prior).format(1),
+                    {'cmu': root}, settings)['settings'][settings[0][0]]
+    shipped = pg.score(SHIPPED_PRIOR, anchor_files_for(SHIPPED_PRIOR)
+                       .format(1), {'cmu': root},
+                       settings)['settings'][settings[0][0]]
+    assert ours[0] < 0.8 * shipped[0] and ours[1] < shipped[1], (ours,
+                                                                 shipped)

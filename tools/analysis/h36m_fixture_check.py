@@ -6,7 +6,7 @@ by the fit). Prints per frame the root-relative MPJPE (mm) against the
 Human3.6M ground truth and the focal-length error, then the means.
 
     python tools/analysis/h36m_fixture_check.py [--out-dir DIR]
-        [--prior PRIOR]
+        [--prior PRIOR] [--anchors ANCHORS]
 """
 import argparse
 import importlib.util
@@ -38,6 +38,8 @@ def main(argv=None):
                    default=osp.join(REPO, 'work_dirs', 'h36m_fixture'))
     p.add_argument('--prior', default=SHIPPED_PRIOR,
                    help='the prior to lift with (default: the shipped one)')
+    p.add_argument('--anchors', help="the prior's S=1 anchor file "
+                   '(default: the demo\'s)')
     args = p.parse_args(argv)
     with open(osp.join(FIXTURE, 'cameras.pkl'), 'rb') as f:
         cams = pickle.load(f)
@@ -57,7 +59,8 @@ def main(argv=None):
     run = demo_main()
     common = [osp.join(FIXTURE, 'h36m_coco.json'), '--img-dir',
               osp.join(FIXTURE, 'images'), '--no-progress', '--prior',
-              args.prior]
+              args.prior] + (['--anchors', args.anchors]
+                             if args.anchors else [])
     summary = {}
     for mode, extra in (('known K', ['--camera-json', cam_json]),
                         ('K withheld', [])):
