@@ -220,3 +220,27 @@ def test_h36m_joint_settings_and_the_prior_trained_in_them(open_benchmark):
                        settings)['settings'][settings[0][0]]
     assert ours[0] < 0.8 * shipped[0] and ours[1] < shipped[1], (ours,
                                                                  shipped)
+
+
+def test_h36m_joints_recipe_poses_and_anchor(open_benchmark, tmp_path):
+    """The h36m-joints recipes train on the exported poses moved to
+    Human3.6M's joint definitions, with an S=1 anchor of those poses."""
+    import prior_generalisation as pg
+    from mmzedo.core.anchors import load_anchors
+    from mmzedo.datasets.mocap import h36m_joint_definitions
+    root, _ = open_benchmark
+    gt = load_test_split('h36m-like', False, 400, root)[4]
+    export = tmp_path / 'export'
+    export.mkdir()
+    np.save(export / 'poses.npy', gt.astype(np.float32))
+    poses, anchors = pg.h36m_joint_poses(str(export), str(tmp_path / 'out'))
+    assert poses.dtype == np.float32 and poses.shape == gt.shape
+    assert np.abs(poses[:, 0]).max() == 0
+    assert np.abs(poses[:, 1] + poses[:, 4]).max() < 1e-6
+    ref = h36m_joint_definitions(gt)
+    np.testing.assert_allclose(poses, ref - ref[:, :1], atol=1e-5)
+    anchor = load_anchors(anchors)['anchors']
+    assert anchor.shape == (1, 17, 3)
+    np.testing.assert_allclose(anchor[0], poses.mean(0), atol=1e-4)
+    for name in ('h36m-joints', 'h36m-joints+seat'):
+        assert pg.RECIPES[name]['data'] == 'h36m-joints'
