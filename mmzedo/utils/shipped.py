@@ -13,7 +13,7 @@ ANCHOR_FILES = osp.join(REPO_ROOT, 'checkpoints', 'anchors_open-cmu_S{}.npz')
 #: Shipped priors trained with other anchors than :data:`ANCHOR_FILES`':
 #: the file name of the prior -> its anchor files' name pattern.
 PRIOR_ANCHOR_FILES = {
-    'prior_mlp-512x2_subvp-t01-h36mjoints_open-cmu.pth':
+    'prior_mlp-512x2_subvp-t01-seat-h36mjoints_open-cmu.pth':
     'anchors_open-cmu-h36mjoints_S{}.npz',
 }
 

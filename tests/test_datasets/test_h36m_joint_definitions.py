@@ -110,7 +110,7 @@ def test_prior_on_h36m_definitions_lifts_real_h36m_better():
     data = (d['part'][..., :2], np.ones(d['part'].shape[:2]), np.array(f),
             np.array(c), gt)
     prior = osp.join(REPO, 'checkpoints',
-                     'prior_mlp-512x2_subvp-t01-h36mjoints_open-cmu.pth')
+                     'prior_mlp-512x2_subvp-t01-seat-h36mjoints_open-cmu.pth')
     assert anchor_files_for(SHIPPED_PRIOR) == ANCHOR_FILES
     errs = {}
     for name, anchors in ((SHIPPED_PRIOR, ANCHOR_FILES.format(1)),

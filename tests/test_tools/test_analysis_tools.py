@@ -212,7 +212,7 @@ def test_h36m_joint_settings_and_the_prior_trained_in_them(open_benchmark):
     assert settings[0][0] == 'same source, GT 2D' + pg.H36M_JOINTS
     settings = [settings[0][:4] + (96, False)]
     prior = osp.join(REPO_ROOT, 'checkpoints',
-                     'prior_mlp-512x2_subvp-t01-h36mjoints_open-cmu.pth')
+                     'prior_mlp-512x2_subvp-t01-seat-h36mjoints_open-cmu.pth')
     ours = pg.score(prior, anchor_files_for(prior).format(1),
                     {'cmu': root}, settings)['settings'][settings[0][0]]
     shipped = pg.score(SHIPPED_PRIOR, anchor_files_for(SHIPPED_PRIOR)
