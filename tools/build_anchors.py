@@ -69,19 +69,19 @@ def run(args):
     S = S[..., :3]
     if not np.isfinite(S).all():
         raise ValueError(f'{args.ann_file}: S contains NaN/inf.')
-    source = osp.basename(args.ann_file)
+    idx = np.linspace(0, len(S) - 1, min(len(S), args.max_poses)).astype(int)
+    S, source = S[idx], osp.basename(args.ann_file)
     if getattr(args, 'joint_definitions', None) == 'h36m':
         from mmzedo.datasets.mocap import h36m_joint_definitions
         S = h36m_joint_definitions(S)
         S = S - S[:, :1]
         source += " (Human3.6M's joint definitions)"
-    idx = np.linspace(0, len(S) - 1, min(len(S), args.max_poses)).astype(int)
     outputs = [osp.join(args.out_dir, anchor_file_name(args.name, n))
                for n in args.nums]
     refuse_overwriting_inputs(outputs, [args.ann_file])
     refuse_replacing_outputs(outputs, getattr(args, 'overwrite', False),
                              'pass another --name or --out-dir')
-    return build_anchor_files(S[idx], args.nums, args.out_dir, args.name,
+    return build_anchor_files(S, args.nums, args.out_dir, args.name,
                               source=source,
                               seed=args.seed)
 

@@ -48,6 +48,9 @@ def load_test_split(rig, det, num, data_root, offset=0, name='cmu', fps=10,
     (:func:`mmzedo.datasets.mocap.h36m_joint_definitions`, keeping the
     people's own bone lengths or giving them Human3.6M's) and the 2D moves
     with its projection (a detector-like 2D keeps its noise)."""
+    if h36m_joints not in (None, 'own lengths', 'h36m lengths'):
+        raise ValueError(f'h36m_joints={h36m_joints!r}: expected '
+                         "'own lengths' or 'h36m lengths'.")
     root = osp.join(data_root, rig)
     ann = np.load(osp.join(root, 'annotation_body3d', f'fps{fps}',
                            f'{name}_test.npz'))
@@ -76,19 +79,17 @@ def load_test_split(rig, det, num, data_root, offset=0, name='cmu', fps=10,
     S = ann['S'][idx, :, :3]
     f, c, uv = np.array(f), np.array(c), part[..., :2]
     if h36m_joints:
+        import torch
+
+        from mmzedo.core.camera_geometry import project
         from mmzedo.datasets.mocap import h36m_joint_definitions
-
-        def project(X):
-            return X[..., :2] / X[..., 2:] * f[:, None] + c[:, None]
-
         from mmzedo.utils.skeleton import H36M_BONE_LENGTHS
-        if h36m_joints not in ('own lengths', 'h36m lengths'):
-            raise ValueError(f'h36m_joints={h36m_joints!r}: expected '
-                             "'own lengths' or 'h36m lengths'.")
         new = h36m_joint_definitions(
             S, lengths=(None if h36m_joints == 'own lengths' else
                         H36M_BONE_LENGTHS))
-        uv = uv + project(new) - project(S)
+        f_t, c_t = torch.from_numpy(f), torch.from_numpy(c)
+        uv = uv + (project(torch.from_numpy(new), f_t, c_t) -
+                   project(torch.from_numpy(S), f_t, c_t)).numpy()
         S = new
     out = (uv, part[..., 2], f, c, S - S[:, :1])
     return out + (np.array(acts), ) if actions else out
