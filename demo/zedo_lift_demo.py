@@ -33,7 +33,7 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 sys.path.insert(0, REPO)
 
 from mmzedo.apis.wild_lifting import MIN_JOINTS  # noqa: E402
-from mmzedo.utils.shipped import anchor_files_for  # noqa: E402
+from mmzedo.utils.shipped import anchor_file_for  # noqa: E402
 from mmzedo.utils.shipped import SHIPPED_PRIOR as DEFAULT_PRIOR  # noqa: E402
 
 
@@ -186,8 +186,8 @@ def main(argv=None):
         cameras = {None: parse_camera(
             dict(f=args.focal, c=args.center), '--focal/--center')}
     prior = ScorePrior.from_checkpoint(args.prior).to(args.device).eval()
-    anchor_file = args.anchors or anchor_files_for(args.prior).format(
-        args.num_hypotheses)
+    anchor_file = args.anchors or anchor_file_for(args.prior,
+                                                  args.num_hypotheses)
     anchors = load_anchors(anchor_file)['anchors']
     if len(anchors) < args.num_hypotheses:
         raise SystemExit(f'{anchor_file} holds {len(anchors)} anchors, '

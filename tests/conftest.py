@@ -23,6 +23,24 @@ def open_benchmark(tmp_path_factory):
     return root, build_open_benchmark(root, mocap_dir=MOCAP_DIR)
 
 
+@pytest.fixture(scope='session')
+def rig_joints_benchmark(tmp_path_factory):
+    """The open benchmark's h36m-like rig built in the capture rigs' own
+    joint definitions (root above the hips, joint 9 on the neck), as the
+    priors trained in those definitions saw it; returns the data root."""
+    from mmzedo.datasets.mocap import build_open_benchmark
+    root = str(tmp_path_factory.mktemp('open_h36m_rig_joints'))
+    build_open_benchmark(root, ['h36m-like'], mocap_dir=MOCAP_DIR,
+                         joint_definitions=None)
+    return root
+
+
+#: The shipped prior trained on the open data in the capture rigs' joint
+#: definitions (the default before the one in Human3.6M's).
+RIG_JOINTS_PRIOR = osp.join(REPO_ROOT, 'checkpoints',
+                            'prior_mlp-512x2_subvp-t01_open-cmu.pth')
+
+
 def anchor_file(num):
     return ANCHOR_FILES.format(num)
 

@@ -3,4 +3,4 @@ _base_ = ['./zedo_S1_gt2d_open-cmu-h36m-like.py']
 
 model = dict(
     head=dict(
-        num_hypotheses=10, anchors='checkpoints/anchors_open-cmu_S10.npz'))
+        num_hypotheses=10))

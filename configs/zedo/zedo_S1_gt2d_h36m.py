@@ -1,19 +1,24 @@
 # ZeDO (zero-shot) on a user's real Human3.6M in mmpose's layout, GT 2D,
 # one hypothesis. Test only:
 #   python tools/test.py configs/zedo/zedo_S1_gt2d_h36m.py \
-#       checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth
+#       checkpoints/prior_mlp-512x2_subvp-t01-seat-h36mjoints_open-cmu.pth
 # (ZeDO has no trainable weights: test.py's checkpoint is a published
 # prior of prior_checkpoint's architecture, whose weights it loads; the
-# prior and anchors are set below:
-# train/publish a prior on Human3.6M and build its anchors for the paper's
-# setting, or use the bundled open-data ones for a cross-dataset test).
+# prior and anchors are set below: train/publish a prior on Human3.6M and
+# build its anchors for the paper's setting, or use the bundled open-data
+# ones for a cross-dataset test).
 _base_ = ['mmpose::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmzedo'], allow_failed_imports=False)
 
-prior_checkpoint = 'checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth'
+# The default prior: the open CMU data in Human3.6M's joint definitions
+# (pelvis at the hips' midpoint, joint 9 the nose), with seated legs.
+prior_checkpoint = ('checkpoints/'
+                    'prior_mlp-512x2_subvp-t01-seat-h36mjoints_open-cmu.pth')
 # K-Means anchors, one clustering per S as in the paper (S=1: the K=1
-# centre): tools/build_anchors.py --nums 1 10 50.
-anchors = 'checkpoints/anchors_open-cmu_S1.npz'
+# centre): tools/build_anchors.py --nums 1 10 50. None: the shipped anchors
+# of prior_checkpoint for num_hypotheses (mmzedo.utils.shipped.
+# anchor_file_for), which follow a prior set with --cfg-options.
+anchors = None
 num_hypotheses = 1
 
 # mmpose's own PoseLifter: ZeDO is its head (the backbone passes the 2D

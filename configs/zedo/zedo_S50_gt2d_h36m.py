@@ -4,4 +4,4 @@ _base_ = ['./zedo_S1_gt2d_h36m.py']
 
 model = dict(
     head=dict(
-        num_hypotheses=50, anchors='checkpoints/anchors_open-cmu_S50.npz'))
+        num_hypotheses=50))

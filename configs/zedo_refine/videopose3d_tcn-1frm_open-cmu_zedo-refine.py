@@ -10,7 +10,8 @@ custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(
         type='ZeDORefineHook',
-        prior_checkpoint='checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth',
+        prior_checkpoint='checkpoints/'
+        'prior_mlp-512x2_subvp-t01-seat-h36mjoints_open-cmu.pth',
         # Nested overrides of the solver preset 'refine' (mmzedo.core.PRESETS:
         # 100 steps, 20 warm-up, t 0.05 -> 0.01, the official step, no
         # polish), e.g. zedo_cfg=dict(loops=dict(main=dict(steps=50))).

@@ -41,5 +41,6 @@ custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(
         type='ZeDORefineHook',
-        prior_checkpoint='checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth')
+        prior_checkpoint='checkpoints/'
+        'prior_mlp-512x2_subvp-t01-seat-h36mjoints_open-cmu.pth')
 ]

@@ -9,7 +9,8 @@ import pickle
 
 import numpy as np
 
-from mmzedo.utils.shipped import ANCHOR_FILES, REPO_ROOT, SHIPPED_PRIOR
+from mmzedo.utils.shipped import (ANCHOR_FILES, REPO_ROOT, SHIPPED_PRIOR,
+                                  anchor_file_for)
 
 PRIOR = SHIPPED_PRIOR
 ANCHORS = ANCHOR_FILES.format(1)
@@ -95,11 +96,13 @@ def load_test_split(rig, det, num, data_root, offset=0, name='cmu', fps=10,
     return out + (np.array(acts), ) if actions else out
 
 
-def load_prior_and_anchor(prior=PRIOR, anchors=ANCHORS):
+def load_prior_and_anchor(prior=PRIOR, anchors=None):
     """The prior and its S=1 anchor [1, 17, 3] that the analysis tools
-    use (the bundled ones by default)."""
+    use (the bundled ones by default; ``anchors=None``: the shipped
+    anchors that go with ``prior``)."""
     from mmzedo.core import ScorePrior
     from mmzedo.core.anchors import load_anchors
+    anchors = anchors or anchor_file_for(prior, 1)
     return (ScorePrior.from_checkpoint(prior),
             load_anchors(anchors)['anchors'][:1])
 

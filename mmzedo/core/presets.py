@@ -12,8 +12,9 @@ from .solver import ZeDOSolver
 #:
 #: - ``'default'``: :data:`~mmzedo.core.ZEDO_DEFAULTS`.
 #: - ``'10-evaluations'``: 9 loop steps + the energy, 50 initial-pose steps;
-#:   6-7 mm behind the paper's 1000 + 500 steps on the open benchmark
-#:   (docs/solver.md), chosen like the defaults.
+#:   with the default prior 17-18 mm behind the paper's 1000 + 500 steps
+#:   with GT 2D on the open benchmark, 3.5 mm with detector-like 2D
+#:   (docs/solver.md); chosen like the defaults.
 #: - ``'paper-budget'``: the paper's (and the official release's) 1000 loop
 #:   steps of dt = 1/1000 (200 of warm-up), 500 initial-pose steps, the
 #:   plain ray projection and no polish.

@@ -5,12 +5,15 @@
 ``tests/data/zedo_reference.npz``; ``test_zedo_reference.py`` checks that
 today's code gives the same outputs. The file was written by the code
 before the solver was split into stages, so that the change keeps the
-behaviour of the default and of every preset.
+behaviour of the default and of every preset; its ``sequence`` case has
+the warm start's loop from t = 0.06 (``sequence.warm_loops.main.t_max``).
 
 Inputs: 6 evenly spaced frames of the bundled CMU c2s test takes, seen by
-one Human3.6M-like camera 5 m away (real motion, exact 2D), the shipped
-prior and its S=10 anchors (the first 3). Each case is plain torch, so it
-runs wherever torch does.
+one Human3.6M-like camera 5 m away (real motion, exact 2D, the capture
+rig's joint definitions), the shipped prior trained in those definitions
+(``prior_mlp-512x2_subvp-t01_open-cmu.pth``, the default prior when the
+file was written) and its S=10 anchors (the first 3). Each case is plain
+torch, so it runs wherever torch does.
 """
 import os.path as osp
 
@@ -19,9 +22,10 @@ import torch
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 REFERENCE = osp.join(REPO, 'tests', 'data', 'zedo_reference.npz')
-from mmzedo.utils.shipped import ANCHOR_FILES, SHIPPED_PRIOR as PRIOR  # noqa
+from mmzedo.utils.shipped import anchor_file_for  # noqa: E402
 
-ANCHORS = ANCHOR_FILES.format(10)
+PRIOR = osp.join(REPO, 'checkpoints', 'prior_mlp-512x2_subvp-t01_open-cmu.pth')
+ANCHORS = anchor_file_for(PRIOR, 10)
 F = (1145.0, 1144.0)
 C = (512.0, 515.0)
 

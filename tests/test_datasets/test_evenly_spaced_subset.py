@@ -18,7 +18,7 @@ CONFIG = osp.join(REPO_ROOT, 'configs', 'prior',
 @pytest.fixture(scope='module')
 def small_h36m(open_benchmark, tmp_path_factory):
     """A data root in the Human3.6M config's layout whose test file is the
-    open benchmark's (14,873 samples, not the release's ~549k)."""
+    open benchmark's (14,895 samples, not the release's ~549k)."""
     root, _ = open_benchmark
     src = osp.join(root, 'h36m-like', 'annotation_body3d')
     dst = tmp_path_factory.mktemp('h36m')
@@ -42,7 +42,7 @@ def test_h36m_prior_config_validates_on_a_smaller_file(small_h36m):
     subset = DATASETS.build(cfg)
     full = subset.dataset
     n = len(full)
-    assert n == 14873 and len(subset) == 2000
+    assert n == 14895 and len(subset) == 2000
     assert subset.indices[0] == 0 and subset.indices[-1] == n - 1
     gaps = np.diff(subset.indices)
     assert gaps.min() >= 7 and gaps.max() <= 8  # evenly spread

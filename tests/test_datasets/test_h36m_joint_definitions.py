@@ -91,9 +91,11 @@ def test_bad_poses_named():
 
 
 def test_prior_on_h36m_definitions_lifts_real_h36m_better():
-    """The shipped prior trained on the same poses in Human3.6M's joint
-    definitions lifts the 4 real Human3.6M frames (annotated 2D, real
-    cameras) better than the default prior, on every frame."""
+    """The default prior, trained on the open poses in Human3.6M's joint
+    definitions, lifts the 4 real Human3.6M frames (annotated 2D, real
+    cameras) better than the prior trained on the same poses in the
+    capture rigs' definitions, on every frame, each with its own
+    anchors."""
     from mmzedo.analysis import lift_poses, load_prior_and_anchor
     from mmzedo.utils.shipped import (ANCHOR_FILES, SHIPPED_PRIOR,
                                       anchor_files_for)
@@ -109,26 +111,43 @@ def test_prior_on_h36m_definitions_lifts_real_h36m_better():
     gt = S - S[:, :1]
     data = (d['part'][..., :2], np.ones(d['part'].shape[:2]), np.array(f),
             np.array(c), gt)
-    prior = osp.join(REPO, 'checkpoints',
-                     'prior_mlp-512x2_subvp-t01-seat-h36mjoints_open-cmu.pth')
+    from ..conftest import RIG_JOINTS_PRIOR as rig
     assert anchor_files_for(SHIPPED_PRIOR) == ANCHOR_FILES
+    assert anchor_files_for(rig) != ANCHOR_FILES
     errs = {}
-    for name, anchors in ((SHIPPED_PRIOR, ANCHOR_FILES.format(1)),
-                          (prior, anchor_files_for(prior).format(1))):
+    for name in (SHIPPED_PRIOR, rig):
+        anchors = anchor_files_for(name).format(1)
         assert osp.isfile(anchors), anchors
-        pred, _ = lift_poses(*load_prior_and_anchor(name, anchors), data)
+        pred, _ = lift_poses(*load_prior_and_anchor(name), data)
         errs[name] = 1000 * np.linalg.norm(pred - gt, axis=-1).mean(1)
-    assert (errs[prior] < errs[SHIPPED_PRIOR]).all(), errs
-    assert errs[prior].mean() < 0.9 * errs[SHIPPED_PRIOR].mean(), errs
+    assert (errs[SHIPPED_PRIOR] < errs[rig]).all(), errs
+    assert errs[SHIPPED_PRIOR].mean() < 0.9 * errs[rig].mean(), errs
 
 
-def test_config_names_the_prior_and_its_anchors():
+def test_head_takes_the_anchors_of_its_prior():
+    """The ZeDO configs name no anchors: the head loads the shipped ones
+    of its prior for its number of hypotheses, so a prior set with
+    --cfg-options brings its own."""
     from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
 
-    from mmzedo.utils.shipped import anchor_files_for
-    cfg = Config.fromfile(osp.join(
-        REPO, 'configs', 'zedo', 'zedo_S1_gt2d_h36m_h36mjoints-prior.py'))
+    import mmzedo  # noqa: F401
+    from mmzedo.core.anchors import load_anchors
+    from mmzedo.utils.shipped import (ANCHOR_FILES, anchor_file_for,
+                                      anchor_files_for)
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'zedo',
+                                   'zedo_S10_gt2d_h36m.py'))
     head = cfg.model.head
-    assert osp.isfile(osp.join(REPO, head.prior_checkpoint))
-    assert osp.samefile(osp.join(REPO, head.anchors),
-                        anchor_files_for(head.prior_checkpoint).format(1))
+    assert head.anchors is None and head.num_hypotheses == 10
+    rig = 'checkpoints/prior_mlp-512x2_subvp-t01_open-cmu.pth'
+    for prior, files in ((head.prior_checkpoint, ANCHOR_FILES),
+                         (rig, anchor_files_for(rig))):
+        built = MODELS.build(dict(head, prior_checkpoint=osp.join(REPO,
+                                                                  prior)))
+        want = load_anchors(files.format(10))['anchors']
+        np.testing.assert_allclose(built.anchors.numpy(), want, atol=1e-6)
+    assert anchor_file_for(rig, 5) == anchor_files_for(rig).format(10)
+    with pytest.raises(ValueError, match='at most 50'):
+        anchor_file_for(rig, 51)

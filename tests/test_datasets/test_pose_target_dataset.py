@@ -132,24 +132,45 @@ def test_preprocessor_augments_only_in_training(dataset):
                           augment=dict(flipprob=0.5)))
 
 
-def test_h36m_joint_definitions_option(dataset):
+def test_h36m_joint_definitions_option(dataset, tmp_path):
     """``joint_definitions='h36m'`` trains on the same poses with the pelvis
-    at the hips' midpoint and joint 9 the nose (root-relative again)."""
+    at the hips' midpoint, joint 9 the nose and Human3.6M's bone lengths
+    (root-relative again). The open benchmark already has Human3.6M's
+    pelvis and nose (the option then only evens out body size); built in
+    the capture rigs' own definitions its pelvis sits above the hips, and
+    the option moves it."""
     from mmpose.registry import DATASETS
 
-    from mmzedo.datasets.mocap import h36m_joint_definitions
+    from mmzedo.datasets.mocap import (build_open_benchmark,
+                                       h36m_joint_definitions)
+    from mmzedo.utils import bone_lengths
+    from mmzedo.utils.skeleton import H36M_BONE_LENGTHS
     root, ds = dataset
-    moved = DATASETS.build(dict(type='PoseTargetDataset', dataset=_h36m(root),
-                                joint_definitions='h36m'))
-    assert moved.poses.shape == ds.poses.shape
-    idx = np.linspace(0, len(ds) - 1, 500).astype(int)
-    ref = h36m_joint_definitions(ds.poses[idx].numpy())
-    np.testing.assert_allclose(moved.poses[idx].numpy(), ref - ref[:, :1],
-                               atol=1e-5)
-    assert moved.poses[:, 0].abs().max() == 0
-    hips_mid = (moved.poses[:, 1] + moved.poses[:, 4]) / 2
-    assert hips_mid.abs().max() < 1e-5
-    assert (ds.poses[:, 1] + ds.poses[:, 4]).abs().max() > 0.05
+    assert ((ds.poses[:, 1] + ds.poses[:, 4]) / 2).abs().max() < 1e-5
+    # Human3.6M's bone lengths times one body scale per sequence
+    scale = bone_lengths(ds.poses.numpy()) / H36M_BONE_LENGTHS[1:]
+    np.testing.assert_allclose(scale, scale[:, :1].repeat(16, 1), atol=1e-4)
+    assert 0.79 < scale.min() and scale.max() < 1.21 and scale.std() > 0.01
+    rig_root = str(tmp_path)
+    build_open_benchmark(rig_root, ['h36m-like'], joint_definitions=None)
+    rig = DATASETS.build(dict(type='PoseTargetDataset',
+                              dataset=_h36m(rig_root)))
+    assert ((rig.poses[:, 1] + rig.poses[:, 4]) / 2).norm(dim=-1).max() > 0.05
+    for data_root, plain in ((root, ds), (rig_root, rig)):
+        moved = DATASETS.build(dict(type='PoseTargetDataset',
+                                    dataset=_h36m(data_root),
+                                    joint_definitions='h36m'))
+        assert moved.poses.shape == plain.poses.shape
+        idx = np.linspace(0, len(plain) - 1, 500).astype(int)
+        ref = h36m_joint_definitions(plain.poses[idx].numpy())
+        np.testing.assert_allclose(moved.poses[idx].numpy(),
+                                   ref - ref[:, :1], atol=1e-5)
+        assert moved.poses[:, 0].abs().max() == 0
+        hips_mid = (moved.poses[:, 1] + moved.poses[:, 4]) / 2
+        assert hips_mid.abs().max() < 1e-5
+        np.testing.assert_allclose(bone_lengths(moved.poses[idx].numpy()),
+                                   np.broadcast_to(H36M_BONE_LENGTHS[1:],
+                                                   (500, 16)), atol=1e-5)
     with pytest.raises(ValueError, match="joint_definitions='coco'"):
         DATASETS.build(dict(type='PoseTargetDataset', dataset=_h36m(root),
                             joint_definitions='coco'))

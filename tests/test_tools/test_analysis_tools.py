@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from ..conftest import REPO_ROOT, SHIPPED_PRIOR
+from ..conftest import (RIG_JOINTS_PRIOR, REPO_ROOT, SHIPPED_PRIOR,
+                        anchor_file)
 
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
 import core_throughput  # noqa: E402
@@ -78,7 +79,10 @@ def test_best_hypothesis_errors_finds_the_right_one(open_benchmark):
     assert p_mpjpe == pytest.approx(0, abs=0.1)
 
 
-def test_accurate_prior_beats_the_shipped_one(open_benchmark):
+def test_accurate_prior_beats_the_shipped_one(rig_joints_benchmark):
+    """The accurate prior (1024 wide) beats the 512-wide prior trained on
+    the same poses (both in the capture rigs' joint definitions) on the
+    test split in those definitions."""
     assert osp.getsize(prior_comparison.ACCURATE_PRIOR) < 30e6
     ckpt = torch.load(prior_comparison.ACCURATE_PRIOR, weights_only=True)
     assert ckpt['meta']['config'] == \
@@ -86,11 +90,11 @@ def test_accurate_prior_beats_the_shipped_one(open_benchmark):
     assert osp.isfile(osp.join(REPO_ROOT, 'configs', 'prior',
                                ckpt['meta']['config']))
     assert ckpt['prior_cfg']['score_net']['hidden_dim'] == 1024
-    root, _ = open_benchmark
+    root = rig_joints_benchmark
     # Test samples apart from the docs' (offset 5), GT 2D, S=1. Docs:
     # 53.8 / 32.6 against 49.1 / 26.9 mm on 256 samples.
     data = {'gt2d': load_test_split('h36m-like', False, 96, root, 5)}
-    shipped = prior_comparison.compare(SHIPPED_PRIOR, data, (1, ))
+    shipped = prior_comparison.compare(RIG_JOINTS_PRIOR, data, (1, ))
     accurate = prior_comparison.compare(prior_comparison.ACCURATE_PRIOR,
                                         data, (1, ))
     assert accurate['gt2d'][1]['P_MPJPE'] < \
@@ -119,8 +123,7 @@ def test_hypothesis_choice_rules(open_benchmark, shipped_prior, tmp_path,
         rows = results[name]
         assert set(rules) < set(rows)
         kp, conf, f, c, gt = load_test_split(rig, det, 24, root)
-        anchors = load_anchors(prior_comparison.ANCHOR_FILES.format(
-            10))['anchors']
+        anchors = load_anchors(anchor_file(10))['anchors']
         # The lifter's `choice` setting picks what the tool scores.
         for choice in ('energy', 'consensus'):
             lifted = zedo_lift(shipped_prior, kp, conf, f, c, anchors,
@@ -137,15 +140,17 @@ def test_hypothesis_choice_rules(open_benchmark, shipped_prior, tmp_path,
         assert '| S=1 | ' in printed and f'{s1[0]} / {s1[1]}' in printed
 
 
-def test_prior_generalisation_scores_and_trains_recipes(open_benchmark,
-                                                        tmp_path):
+def test_prior_generalisation_scores_and_trains_recipes(
+        open_benchmark, rig_joints_benchmark, tmp_path):
     """prior_generalisation.py: a recipe is the exported config with its
     overrides (the cosine schedule ends at the recipe's iterations); the
     shipped prior scores as the same-source figure of the lifter's loop,
-    per action, and the accurate prior beats it there."""
+    per action; the accurate prior beats the prior of its joint
+    definitions there."""
     import prior_generalisation as pg
     from mmzedo.analysis import ANCHORS, errors, lift_poses
     from mmzedo.core.anchors import load_anchors
+    from mmzedo.utils.shipped import anchor_file_for
     base = dict(augment=dict(mix_prob=0., angle_prob=0., flip_prob=.5),
                 prior_cfg=dict(score_net=dict(hidden_dim=512)),
                 param_scheduler=[dict(type='LinearLR', end=500),
@@ -176,21 +181,26 @@ def test_prior_generalisation_scores_and_trains_recipes(open_benchmark,
     pred, _ = lift_poses(ScorePrior.from_checkpoint(SHIPPED_PRIOR),
                          load_anchors(ANCHORS)['anchors'][:1], data)
     assert tuple(shipped['settings']['GT'][:2]) == errors(pred, data[4])
-    accurate = pg.score(
-        osp.join(REPO_ROOT, 'checkpoints',
-                 'prior_mlp-1024x2_subvp-t01-cos_open-cmu.pth'), ANCHORS,
-        {'cmu': root}, settings)
-    assert accurate['settings']['GT'][1] < shipped['settings']['GT'][1]
+    accurate = osp.join(REPO_ROOT, 'checkpoints',
+                        'prior_mlp-1024x2_subvp-t01-cos_open-cmu.pth')
+    rig = {name: pg.score(prior, anchor_file_for(prior, 1),
+                          {'cmu': rig_joints_benchmark}, settings[:1])
+           for name, prior in (('accurate', accurate),
+                               ('512', RIG_JOINTS_PRIOR))}
+    assert rig['accurate']['settings']['GT'][1] < \
+        rig['512']['settings']['GT'][1], rig
 
 
-def test_h36m_joint_settings_and_the_prior_trained_in_them(open_benchmark):
-    """--h36m-joints: the test split's ground truth moved to Human3.6M's
-    joint definitions, the 2D moved with it; there the prior trained in
-    those definitions beats the default prior clearly."""
+def test_h36m_joint_settings_and_the_prior_trained_in_them(
+        rig_joints_benchmark):
+    """--h36m-joints: a test split in the rigs' joint definitions with its
+    ground truth moved to Human3.6M's, the 2D moved with it; there the
+    default prior (trained in those definitions) beats the prior trained
+    on the same poses in the rigs' definitions clearly."""
     import prior_generalisation as pg
     from mmzedo.utils import H36M_BONE_LENGTHS, bone_lengths
     from mmzedo.utils.shipped import anchor_files_for
-    root, _ = open_benchmark
+    root = rig_joints_benchmark
     plain = load_test_split('h36m-like', False, 32, root)
     own = load_test_split('h36m-like', False, 32, root,
                           h36m_joints='own lengths')
@@ -211,15 +221,12 @@ def test_h36m_joint_settings_and_the_prior_trained_in_them(open_benchmark):
                 and not s[3]]
     assert settings[0][0] == 'same source, GT 2D' + pg.H36M_JOINTS
     settings = [settings[0][:4] + (96, False)]
-    prior = osp.join(REPO_ROOT, 'checkpoints',
-                     'prior_mlp-512x2_subvp-t01-seat-h36mjoints_open-cmu.pth')
-    ours = pg.score(prior, anchor_files_for(prior).format(1),
+    ours = pg.score(SHIPPED_PRIOR, anchor_files_for(SHIPPED_PRIOR).format(1),
                     {'cmu': root}, settings)['settings'][settings[0][0]]
-    shipped = pg.score(SHIPPED_PRIOR, anchor_files_for(SHIPPED_PRIOR)
-                       .format(1), {'cmu': root},
-                       settings)['settings'][settings[0][0]]
-    assert ours[0] < 0.8 * shipped[0] and ours[1] < shipped[1], (ours,
-                                                                 shipped)
+    rig = pg.score(RIG_JOINTS_PRIOR, anchor_files_for(RIG_JOINTS_PRIOR)
+                   .format(1), {'cmu': root},
+                   settings)['settings'][settings[0][0]]
+    assert ours[0] < 0.8 * rig[0] and ours[1] < rig[1], (ours, rig)
 
 
 def test_h36m_joints_recipe_poses_and_anchor(open_benchmark, tmp_path):

@@ -26,7 +26,7 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
 from mmzedo.analysis import PRIOR, load_test_split  # noqa: E402
-from mmzedo.utils.shipped import ANCHOR_FILES  # noqa: E402
+from mmzedo.utils.shipped import anchor_file_for  # noqa: E402
 
 from mmzedo.core import STEP_EVALUATIONS  # noqa: E402
 
@@ -106,7 +106,7 @@ def main(argv=None):
     for budget in args.budget:
         cfg = BUDGETS[budget]
         for s in args.hypotheses:
-            anchors = load_anchors(ANCHOR_FILES.format(s))['anchors']
+            anchors = load_anchors(anchor_file_for(args.prior, s))['anchors']
             warm = tuple(v[:8] for v in data)
             lift(prior, warm, anchors, args.max_batch, cfg, args.device)
             pose, hyp, seconds, calls = lift(prior, data, anchors,

@@ -31,7 +31,7 @@ sys.path.insert(0, osp.dirname(__file__))
 
 from mmzedo.analysis import (PRIOR, add_sample_args, errors,  # noqa: E402
                              load_test_split, per_hypothesis_errors)
-from mmzedo.utils.shipped import ANCHOR_FILES  # noqa: E402
+from mmzedo.utils.shipped import ANCHOR_FILES, anchor_files_for  # noqa: E402
 
 #: The 2D the target is about: (rig, detector-like 2D).
 CHOICE_SETTINGS = {'gt2d': ('h36m-like', False), 'det2d': ('h36m-like', True)}
@@ -49,18 +49,19 @@ LABELS = {
 }
 
 
-def choose(prior, data, likelihood=None):
+def choose(prior, data, likelihood=None, anchors=ANCHOR_FILES):
     """Rows {label: (MPJPE, P-MPJPE)} for one setting's data ``(kp, conf,
-    f, c, gt)``; ``likelihood``: ``dict(t0=, steps=)`` or ``None``."""
+    f, c, gt)``; ``likelihood``: ``dict(t0=, steps=)`` or ``None``;
+    ``anchors``: the prior's anchor files (``.format(S)``)."""
     import torch
 
     from mmzedo.core import CHOICE_RULES, COSTLY_CHOICE_RULES, zedo_lift
     from mmzedo.core.anchors import load_anchors
     kp, conf, f, c, gt = data
     one = zedo_lift(prior, kp, conf, f, c,
-                    load_anchors(ANCHOR_FILES.format(1))['anchors'])
+                    load_anchors(anchors.format(1))['anchors'])
     out = zedo_lift(prior, kp, conf, f, c,
-                    load_anchors(ANCHOR_FILES.format(10))['anchors'])
+                    load_anchors(anchors.format(10))['anchors'])
     err = per_hypothesis_errors(out['hypotheses'].numpy(), gt)
     rows = {'S=1': errors(one['pose'].numpy(), gt)}
     idx = np.arange(len(gt))
@@ -112,7 +113,8 @@ def main(argv=None):
     for name, (rig, det) in CHOICE_SETTINGS.items():
         data = load_test_split(rig, det, args.num_samples, args.data_root,
                                args.offset)
-        results[name] = choose(prior, data, likelihood)
+        results[name] = choose(prior, data, likelihood,
+                               anchor_files_for(args.prior))
         print(json.dumps({name: results[name]}), flush=True)
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with atomic_path(args.out) as tmp, open(tmp, 'w') as f:

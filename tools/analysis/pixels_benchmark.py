@@ -36,7 +36,8 @@ REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(__file__))
 
-from mmzedo.analysis import ANCHORS, PRIOR, errors  # noqa: E402
+from mmzedo.analysis import PRIOR, errors  # noqa: E402
+from mmzedo.utils.shipped import anchor_file_for  # noqa: E402
 
 FIXTURES = osp.join(REPO, 'tests', 'data', 'mmpose-fixtures', 'h36m')
 POSETRACK = osp.join(REPO, '..', 'shared', 'data', 'media', 'posetrack18')
@@ -190,7 +191,8 @@ def clip(prior, anchors, path):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--prior', default=PRIOR)
-    p.add_argument('--anchors', default=ANCHORS)
+    p.add_argument('--anchors', default=None,
+                   help="S=1 anchor file (default: the prior's)")
     p.add_argument('--posetrack', default=POSETRACK,
                    help='the PoseTrack18 frames (skipped if absent)')
     p.add_argument('--out', default=osp.join(REPO, 'work_dirs',
@@ -201,7 +203,8 @@ def main(argv=None):
     from mmzedo.core import ScorePrior
     from mmzedo.core.anchors import load_anchors
     prior = ScorePrior.from_checkpoint(args.prior).eval()
-    anchors = torch.as_tensor(load_anchors(args.anchors)['anchors'])
+    anchors = torch.as_tensor(load_anchors(
+        args.anchors or anchor_file_for(args.prior, 1))['anchors'])
     with torch.no_grad():
         res = dict(h36m=h36m_frames(prior, anchors))
         if osp.isdir(args.posetrack):

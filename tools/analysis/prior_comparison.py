@@ -28,7 +28,7 @@ sys.path.insert(0, osp.dirname(__file__))
 
 from mmzedo.analysis import (PRIOR, add_sample_args, errors,  # noqa: E402
                              load_test_split, per_hypothesis_errors)
-from mmzedo.utils.shipped import ANCHOR_FILES  # noqa: E402
+from mmzedo.utils.shipped import anchor_file_for  # noqa: E402
 from step_rule_sweep import SETTINGS  # noqa: E402
 
 #: The accurate prior that ships beside the default one.
@@ -55,7 +55,7 @@ def compare(prior_path, data, num_hypotheses=(1, 10)):
     for setting, (kp, conf, f, c, gt) in data.items():
         rows[setting] = {}
         for s in num_hypotheses:
-            anchors = load_anchors(ANCHOR_FILES.format(s))['anchors']
+            anchors = load_anchors(anchor_file_for(prior_path, s))['anchors']
             with torch.no_grad():
                 zedo_lift(prior, kp[:8], conf[:8], f[:8], c[:8], anchors)
                 t0 = time.perf_counter()  # after an untimed warm-up

@@ -42,8 +42,10 @@ sys.path.insert(0, osp.join(REPO, 'tools'))
 from mmzedo.analysis import (ANCHORS, PRIOR, errors,  # noqa: E402
                              lift_poses, load_prior_and_anchor,
                              load_test_split, scale_ratio)
+from mmzedo.utils.shipped import anchor_file_for  # noqa: E402
 
-#: The shipped prior's config, exported once for the recipes.
+#: The recipes' base config (flips and yaw, the rigs' joint definitions),
+#: exported once for the recipes.
 CONFIG = osp.join(REPO, 'configs', 'prior',
                   'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py')
 #: Widened coverage, each lever alone and together (overrides of the
@@ -327,7 +329,9 @@ def main(argv=None):
                    default=osp.join(REPO, 'work_dirs', 'prior_export_open'))
     p.add_argument('--work-dir',
                    default=osp.join(REPO, 'work_dirs', 'generalisation'))
-    p.add_argument('--anchors', default=ANCHORS)
+    p.add_argument('--anchors', default=None,
+                   help="S=1 anchor file (default: the prior's shipped "
+                   'anchors; for recipes the default prior\'s)')
     p.add_argument('--zedo-cfg', type=json.loads, default=None,
                    help='the solver settings of the --prior rows, as JSON '
                    '(e.g. \'{"scale": {"bone_length": "prior"}}\')')
@@ -349,7 +353,9 @@ def main(argv=None):
     args = p.parse_args(argv)
     roots = {k: osp.join(args.data_root, v[0]) for k, v in BENCHMARKS.items()}
     if args.floors:
-        print_floors(skeleton_floors(args.floors, args.anchors, roots))
+        print_floors(skeleton_floors(
+            args.floors, args.anchors or anchor_file_for(args.floors, 1),
+            roots))
         return
     os.makedirs(args.work_dir, exist_ok=True)
     res_file = osp.join(args.work_dir, 'results.json')
@@ -368,7 +374,7 @@ def main(argv=None):
         converse = name.startswith('Bandai-trained')
         results[name] = dict(r, **score(
             osp.join(REPO, r['prior']),
-            osp.join(REPO, r.get('anchors', osp.relpath(args.anchors, REPO))),
+            osp.join(REPO, r.get('anchors') or args.anchors or ANCHORS),
             roots, [s for s in SETTINGS if s[1] == 'cmu'] if converse else
             SETTINGS))
         save()
@@ -391,7 +397,8 @@ def main(argv=None):
                                or args.rescore else
                                [f'shipped prior={PRIOR}']):
         name, _, path = item.rpartition('=')
-        results[name] = score(path, args.anchors, roots,
+        results[name] = score(path,
+                              args.anchors or anchor_file_for(path, 1), roots,
                               solver=args.zedo_cfg,
                               size_known=args.size_known)
         save()
@@ -410,7 +417,7 @@ def main(argv=None):
         out_dir = osp.join(args.work_dir,
                            key.replace(', ', '_').replace(' ', ''))
         extra = native_poses(args.data_root) if data == 'native' else None
-        poses, anchors = None, args.anchors
+        poses, anchors = None, args.anchors or ANCHORS
         if data == 'h36m-joints':
             poses, anchors = h36m_joint_poses(args.export_dir, out_dir)
         prior_file = train_recipe(args.export_dir, out_dir, s, extra, poses)

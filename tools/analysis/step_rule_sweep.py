@@ -25,7 +25,7 @@ import sys
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 sys.path.insert(0, REPO)
 
-from mmzedo.analysis import (ANCHORS, PRIOR, add_sample_args,  # noqa: E402
+from mmzedo.analysis import (PRIOR, add_sample_args,  # noqa: E402
                              errors, lift_poses, load_prior_and_anchor,
                              load_test_split, scale_ratio)
 
@@ -105,7 +105,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_sample_args(p, 'step_rule_sweep.json')
     p.add_argument('--prior', default=PRIOR)
-    p.add_argument('--anchors', default=ANCHORS)
+    p.add_argument('--anchors', default=None,
+                   help="S=1 anchor file (default: the prior's)")
     p.add_argument('--match', nargs='+', metavar='TEXT',
                    help='only the runs whose label contains one of these')
     args = p.parse_args(argv)

@@ -7,6 +7,7 @@ Example (the open benchmark's default rig)::
         data/mocap/cmu_c2s.npz data/mocap/cmu_acrnn.npz \
         data/mocap/cmu_iclone.npz --out-dir data/open_h36m/h36m-like \
         --name cmu --rig h36m-like --fps 10 --retarget \
+        --joint-definitions h36m \
         --test-groups cmu_c2s:test cmu_acrnn:martial \
                       cmu_iclone:subject006,subject007
 """
@@ -35,6 +36,11 @@ def parse_args(argv=None):
                    help='sub-sample to this frame rate')
     p.add_argument('--retarget', action='store_true',
                    help='retarget bone lengths to Human3.6M (keep directions)')
+    p.add_argument('--joint-definitions', choices=('h36m', 'rig'),
+                   default='rig',
+                   help="h36m: the pelvis at the hips' midpoint and joint 9 "
+                   "the nose, as Human3.6M's annotation has them; rig: the "
+                   "inputs' own")
     p.add_argument('--body-scale-std', type=float, default=0.05)
     p.add_argument('--area', type=float, nargs=2, default=(1.6, 1.2),
                    help='capture area (m) for the path centre')
@@ -77,6 +83,8 @@ def run(args):
         test_seqs=test_seqs,
         fps=args.fps,
         retarget=args.retarget,
+        joint_definitions=(None if args.joint_definitions == 'rig' else
+                           'h36m'),
         body_scale_std=args.body_scale_std,
         area=args.area,
         detections=not args.no_detections,

@@ -277,6 +277,7 @@ def convert_mocap(inputs: Sequence[str],
                   action_pattern: Optional[str] = None,
                   fps: Optional[float] = None,
                   retarget: bool = False,
+                  joint_definitions: Optional[str] = None,
                   body_scale_std: float = 0.05,
                   area: Sequence[float] = (1.6, 1.2),
                   max_travel: float = 1.0,
@@ -310,6 +311,12 @@ def convert_mocap(inputs: Sequence[str],
         fps: Target frame rate; sequences are sub-sampled by the nearest
             integer step. ``None`` keeps the source rate.
         retarget: Retarget bone lengths to Human3.6M's, keeping directions.
+        joint_definitions: ``'h36m'`` places the pelvis and joint 9 where
+            Human3.6M's annotation has them (:func:`h36m_joint_definitions`:
+            the pelvis at the hips' midpoint, joint 9 the nose), keeping
+            the bone lengths (with ``retarget``: Human3.6M's times the
+            sequence's body scale; without: the capture's own). ``None``
+            keeps the rig's own placement of those joints.
         body_scale_std: Std of the random body scale (per sequence) used
             with ``retarget``.
         area: Size (m) of the area the pelvis path's centre is put in.
@@ -336,6 +343,10 @@ def convert_mocap(inputs: Sequence[str],
         dict: Summary written to ``meta.json``.
     """
     check_file_name(name, 'name')
+    if joint_definitions not in (None, 'h36m'):
+        raise ValueError(f"joint_definitions={joint_definitions!r}: use "
+                         "'h36m' (Human3.6M's pelvis and nose) or None (the "
+                         "rig's own).")
     if fps is not None:
         check_number(fps, 'fps', 0, exclusive=True)
     check_number(body_scale_std, 'body_scale_std', 0)
@@ -383,11 +394,15 @@ def convert_mocap(inputs: Sequence[str],
                      group in groups_for_test.get('*', ()) or
                      seq_name in seqs_for_test else 'train')
             seq = joints[bounds[i]:bounds[i + 1]:step]
+            lengths = None
             if retarget:
                 scale = float(
                     np.clip(1 + body_scale_std * rng.standard_normal(), 0.8,
                             1.2))
                 seq = retarget_bone_lengths(seq, scale=scale)
+                lengths = H36M_BONE_LENGTHS * scale
+            if joint_definitions == 'h36m':
+                seq = h36m_joint_definitions(seq, lengths)
             if split not in records:
                 continue
             subj = subjects.setdefault(
@@ -424,9 +439,10 @@ def convert_mocap(inputs: Sequence[str],
     ann_dir = osp.join(out_dir, 'annotation_body3d')
     summary = dict(
         name=name, rig=rig, fps=k, seed=seed, retarget=retarget,
-        splits=list(splits),
+        joint_definitions=joint_definitions or 'rig', splits=list(splits),
         build=dict(inputs=[osp.basename(p) for p in inputs], name=name,
                    fps=fps, retarget=retarget, seed=seed,
+                   joint_definitions=joint_definitions,
                    test_groups=list(test_groups or []),
                    splits=list(splits)),
         inputs=[osp.basename(p) for p in inputs],

@@ -3,7 +3,10 @@
 format, one data root per camera rig.
 
 - The **open benchmark** (:data:`OPEN_BENCHMARK`, bundled CMU-derived
-  mocap, retargeted to Human3.6M's bone lengths): train and test come from
+  mocap, retargeted to Human3.6M's bone lengths, in Human3.6M's joint
+  definitions: the pelvis at the hips' midpoint and joint 9 the nose, as
+  Human3.6M's annotation and mmpose's COCO conversion have them;
+  ``joint_definitions=None`` keeps the rigs' own). Train and test come from
   different groups: CMU "c2s" train vs test (the release's own split),
   ACRNN salsa/indian vs martial arts, iClone subjects 1-5 vs 6-7.
 - The **cross-dataset benchmark** (:data:`BANDAI_BENCHMARK`): the Bandai
@@ -37,6 +40,7 @@ OPEN_BENCHMARK = dict(
     name='cmu',
     fps=10,
     retarget=True,
+    joint_definitions='h36m',
     test_groups=('cmu_c2s:test', 'cmu_acrnn:martial',
                  'cmu_iclone:subject006,subject007'),
     seed=0)
@@ -56,8 +60,8 @@ BANDAI_BENCHMARK = dict(
 OPEN_RIGS = ('h36m-like', 'phone-wide', 'telephoto')
 
 #: The settings whose change makes an existing build stale.
-_BUILD_KEYS = ('inputs', 'name', 'fps', 'retarget', 'seed', 'test_groups',
-               'splits')
+_BUILD_KEYS = ('inputs', 'name', 'fps', 'retarget', 'joint_definitions',
+               'seed', 'test_groups', 'splits')
 
 
 def build_benchmark(spec: dict,

@@ -18,6 +18,7 @@ from mmzedo.core.focal_search import estimate_focal
 from mmzedo.core.score_prior import ScorePrior
 from mmzedo.core.inputs import ZeDOInputError, check_in_image
 from mmzedo.core.solver import ZeDOSolver
+from mmzedo.utils.shipped import anchor_file_for
 
 
 def target_frame(info: Mapping, num_frames: int,
@@ -211,7 +212,11 @@ class ZeDOHead(BaseHead):
     Args:
         prior_checkpoint (str): A prior published by
             ``tools/publish_prior.py``.
-        anchors (str): An anchor file from ``tools/build_anchors.py``.
+        anchors (str, optional): An anchor file from
+            ``tools/build_anchors.py``. Defaults to the shipped anchors
+            that go with ``prior_checkpoint`` (those of its training poses;
+            the default prior's for priors that did not ship:
+            :func:`mmzedo.utils.shipped.anchor_file_for`).
         num_hypotheses (int, optional): Use the first ``S`` anchors
             (largest clusters). Defaults to all.
         zedo_cfg (dict): The solver's settings: nested overrides of
@@ -241,7 +246,7 @@ class ZeDOHead(BaseHead):
 
     def __init__(self,
                  prior_checkpoint: str,
-                 anchors: str,
+                 anchors: Optional[str] = None,
                  num_hypotheses: Optional[int] = None,
                  zedo_cfg: Optional[dict] = None,
                  show_progress: bool = True,
@@ -252,6 +257,8 @@ class ZeDOHead(BaseHead):
         self.prior = ScorePrior.from_checkpoint(prior_checkpoint)
         for p in self.prior.parameters():
             p.requires_grad_(False)
+        if anchors is None:
+            anchors = anchor_file_for(prior_checkpoint, num_hypotheses)
         data = load_anchors(anchors, self.prior.score_net.num_joints)
         available = len(data['anchors'])
         if num_hypotheses is not None and not 0 < num_hypotheses <= available:
@@ -282,13 +289,19 @@ class ZeDOHead(BaseHead):
     def _check_loaded_prior(self, state_dict, prefix, *args) -> None:
         """Refuse a checkpoint (``tools/test.py CONFIG CHECKPOINT``) whose
         prior has another architecture than ``prior_checkpoint``'s: loaded
-        non-strictly it would leave a silent mix of the two."""
+        non-strictly it would leave a silent mix of the two. Another prior
+        of the same architecture loads, with a warning that the anchors
+        stay ``prior_checkpoint``'s."""
         own = self.prior.state_dict()
+        other = False
         for key, value in state_dict.items():
             if not key.startswith(prefix + 'prior.'):
                 continue
             name = key[len(prefix + 'prior.'):]
-            if name not in own or own[name].shape != value.shape:
+            if name in own and own[name].shape == value.shape:
+                other = other or not torch.equal(own[name].cpu(),
+                                                 value.cpu())
+            else:
                 got = tuple(value.shape)
                 want = tuple(own[name].shape) if name in own else 'no such key'
                 raise ValueError(
@@ -298,6 +311,14 @@ class ZeDOHead(BaseHead):
                     f'has {want}. To lift with that prior, name it in the '
                     'config: --cfg-options model.head.prior_checkpoint=PATH '
                     '(model.prior_checkpoint in the ZeDOLifter form).')
+        if other:
+            print_log(
+                'The checkpoint holds another prior than the config\'s '
+                f'prior_checkpoint ({self.prior_checkpoint}): its weights '
+                'are used with the anchors set up for that file. For a '
+                "prior's own shipped anchors, name it in the config: "
+                '--cfg-options model.head.prior_checkpoint=PATH.',
+                logger='current', level=logging.WARNING)
 
     @staticmethod
     def _refuse_old_layout(module, incompatible_keys) -> None:
