@@ -1,4 +1,5 @@
 # Copyright (c) mmzedo contributors. All rights reserved.
+import os
 import os.path as osp
 import pickle
 
@@ -218,6 +219,26 @@ def test_human36m_joint_definitions(open_benchmark, tmp_path):
     with pytest.raises(ValueError, match="joint_definitions='coco'"):
         convert_mocap([C2S], str(tmp_path / 'bad'), test_groups=['test'],
                       joint_definitions='coco')
+
+
+def test_a_build_in_other_joint_definitions_is_rebuilt(tmp_path):
+    """A data root built in the rigs' definitions (as before the open
+    benchmark moved to Human3.6M's) is stale for the default build and is
+    rebuilt; the same settings are kept."""
+    from mmzedo.datasets.mocap import build_open_benchmark
+    root = str(tmp_path)
+    old = build_open_benchmark(root, ['h36m-like'], mocap_dir=MOCAP_DIR,
+                               joint_definitions=None)['h36m-like']
+    assert old['joint_definitions'] == 'rig'
+    new = build_open_benchmark(root, ['h36m-like'],
+                               mocap_dir=MOCAP_DIR)['h36m-like']
+    assert new['joint_definitions'] == 'h36m'
+    S = _load_split(osp.join(root, 'h36m-like'), 'test')['S'][:, :, :3]
+    assert np.abs(S[:, 0] - (S[:, 1] + S[:, 4]) / 2).max() < 1e-9
+    ann = osp.join(root, 'h36m-like', new['files']['test']['annotation'])
+    before = os.stat(ann).st_mtime_ns
+    build_open_benchmark(root, ['h36m-like'], mocap_dir=MOCAP_DIR)
+    assert os.stat(ann).st_mtime_ns == before  # up to date: kept
 
 
 def _write(tmp_path, name='bad.npz', **arrays):
