@@ -132,7 +132,7 @@ def test_preprocessor_augments_only_in_training(dataset):
                           augment=dict(flipprob=0.5)))
 
 
-def test_h36m_joint_definitions_option(dataset, tmp_path):
+def test_h36m_joint_definitions_option(dataset, rig_joints_benchmark):
     """``joint_definitions='h36m'`` trains on the same poses with the pelvis
     at the hips' midpoint, joint 9 the nose and Human3.6M's bone lengths
     (root-relative again). The open benchmark already has Human3.6M's
@@ -141,8 +141,7 @@ def test_h36m_joint_definitions_option(dataset, tmp_path):
     the option moves it."""
     from mmpose.registry import DATASETS
 
-    from mmzedo.datasets.mocap import (build_open_benchmark,
-                                       h36m_joint_definitions)
+    from mmzedo.datasets.mocap import h36m_joint_definitions
     from mmzedo.utils import bone_lengths
     from mmzedo.utils.skeleton import H36M_BONE_LENGTHS
     root, ds = dataset
@@ -151,8 +150,7 @@ def test_h36m_joint_definitions_option(dataset, tmp_path):
     scale = bone_lengths(ds.poses.numpy()) / H36M_BONE_LENGTHS[1:]
     np.testing.assert_allclose(scale, scale[:, :1].repeat(16, 1), atol=1e-4)
     assert 0.79 < scale.min() and scale.max() < 1.21 and scale.std() > 0.01
-    rig_root = str(tmp_path)
-    build_open_benchmark(rig_root, ['h36m-like'], joint_definitions=None)
+    rig_root = rig_joints_benchmark
     rig = DATASETS.build(dict(type='PoseTargetDataset',
                               dataset=_h36m(rig_root)))
     assert ((rig.poses[:, 1] + rig.poses[:, 4]) / 2).norm(dim=-1).max() > 0.05

@@ -11,7 +11,8 @@ import torch
 
 from mmzedo.core import ZeDOInputError, ZeDOSolver, zedo_lift
 from mmzedo.core.anchors import load_anchors, save_anchors
-from ..conftest import REPO_ROOT, SHIPPED_PRIOR, anchor_file
+from ..conftest import (RIG_JOINTS_PRIOR, REPO_ROOT, SHIPPED_PRIOR,
+                        anchor_file)
 
 ZEDO_CFG = osp.join(REPO_ROOT, 'configs', 'zedo',
                     'zedo_S1_gt2d_open-cmu-h36m-like.py')
@@ -142,9 +143,7 @@ def test_lifter_clear_errors(open_benchmark, tmp_path):
     # Another prior of that shape loads with a warning that the anchors
     # stay the config's prior's; its own prior loads without one.
     from unittest import mock
-    rig = torch.load(osp.join(REPO_ROOT, 'checkpoints',
-                              'prior_mlp-512x2_subvp-t01_open-cmu.pth'),
-                     weights_only=True)
+    rig = torch.load(RIG_JOINTS_PRIOR, weights_only=True)
     for ckpt, warned in ((shipped, False), (rig, True)):
         with mock.patch('mmzedo.models.heads.zedo_head.print_log') as log:
             _load_checkpoint_to_model(_lifter(), ckpt, strict=False)

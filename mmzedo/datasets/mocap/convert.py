@@ -402,6 +402,9 @@ def convert_mocap(inputs: Sequence[str],
                 seq = retarget_bone_lengths(seq, scale=scale)
                 lengths = H36M_BONE_LENGTHS * scale
             if joint_definitions == 'h36m':
+                # after the retargeting: the hips' midpoint of the
+                # retargeted legs, as PoseTargetDataset(joint_definitions=
+                # 'h36m') moves a build in the rigs' definitions
                 seq = h36m_joint_definitions(seq, lengths)
             if split not in records:
                 continue
