@@ -6,7 +6,7 @@ by the fit). Prints per frame the root-relative MPJPE (mm) against the
 Human3.6M ground truth and the focal-length error, then the means.
 
     python tools/analysis/h36m_fixture_check.py [--out-dir DIR]
-        [--prior PRIOR] [--anchors ANCHORS]
+        [--prior PRIOR] [--anchors ANCHORS] [--zedo-cfg JSON]
 """
 import argparse
 import importlib.util
@@ -40,6 +40,9 @@ def main(argv=None):
                    help='the prior to lift with (default: the shipped one)')
     p.add_argument('--anchors', help="the prior's S=1 anchor file "
                    '(default: the demo\'s)')
+    p.add_argument('--zedo-cfg', metavar='JSON',
+                   help="the solver's settings, passed to the demo's "
+                   '--zedo-cfg (default: the default solver)')
     args = p.parse_args(argv)
     with open(osp.join(FIXTURE, 'cameras.pkl'), 'rb') as f:
         cams = pickle.load(f)
@@ -60,7 +63,9 @@ def main(argv=None):
     common = [osp.join(FIXTURE, 'h36m_coco.json'), '--img-dir',
               osp.join(FIXTURE, 'images'), '--no-progress', '--prior',
               args.prior] + (['--anchors', args.anchors]
-                             if args.anchors else [])
+                             if args.anchors else []) + (
+                                 ['--zedo-cfg', args.zedo_cfg]
+                                 if args.zedo_cfg else [])
     summary = {}
     for mode, extra in (('known K', ['--camera-json', cam_json]),
                         ('K withheld', [])):

@@ -81,6 +81,14 @@ RECIPES = {
     'h36m-joints': dict(data='h36m-joints'),
     'h36m-joints+seat': dict(data='h36m-joints',
                              augment=dict(seat_prob=0.2)),
+    # ... with body size and proportions (bone-length scaling) as well.
+    'h36m-joints+seat+bones': dict(
+        data='h36m-joints',
+        augment=dict(seat_prob=0.2, bone_scale_prob=0.5)),
+    # ... with part mixing and joint-angle perturbation instead.
+    'h36m-joints+mix+angles+seat': dict(
+        data='h36m-joints',
+        augment=dict(mix_prob=0.5, angle_prob=0.5, seat_prob=0.2)),
 }
 #: (column, benchmark, rig, detector-like 2D, samples, sitting and
 #: crouching poses only).
