@@ -282,8 +282,8 @@ def test_h36m_joints_recipe_poses_and_anchor(open_benchmark, tmp_path):
         pg.RECIPES['mix+angles+seat']['augment'])
 
 
-def _fixture_means(text):
-    """The known-K per-frame MPJPEs that h36m_fixture_check.py printed."""
+def _known_k_errors(text):
+    """The known-K MPJPE of each frame that h36m_fixture_check.py printed."""
     return [float(line.split('MPJPE ')[1].split(' mm')[0])
             for line in text.splitlines() if line.startswith('known K |')]
 
@@ -295,10 +295,10 @@ def test_h36m_fixture_check_takes_the_solver_settings(tmp_path, capsys):
     import h36m_fixture_check as fc
     from mmzedo.core import ZeDOInputError
     fc.main(['--out-dir', str(tmp_path / 'default')])
-    default = _fixture_means(capsys.readouterr().out)
+    default = _known_k_errors(capsys.readouterr().out)
     fc.main(['--out-dir', str(tmp_path / 'longer'), '--zedo-cfg',
              '{"loops": {"main": {"loop_time": 1.0}}}'])
-    longer = _fixture_means(capsys.readouterr().out)
+    longer = _known_k_errors(capsys.readouterr().out)
     assert len(default) == len(longer) == 4
     assert all(d < 150 and g < 150 for d, g in zip(default, longer))
     assert all(abs(d - g) > 0.5 for d, g in zip(default, longer))

@@ -62,10 +62,11 @@ def main(argv=None):
     run = demo_main()
     common = [osp.join(FIXTURE, 'h36m_coco.json'), '--img-dir',
               osp.join(FIXTURE, 'images'), '--no-progress', '--prior',
-              args.prior] + (['--anchors', args.anchors]
-                             if args.anchors else []) + (
-                                 ['--zedo-cfg', args.zedo_cfg]
-                                 if args.zedo_cfg else [])
+              args.prior]
+    for flag, value in (('--anchors', args.anchors),
+                        ('--zedo-cfg', args.zedo_cfg)):
+        if value:
+            common += [flag, value]
     summary = {}
     for mode, extra in (('known K', ['--camera-json', cam_json]),
                         ('K withheld', [])):
