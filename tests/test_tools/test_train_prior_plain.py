@@ -251,3 +251,22 @@ def test_train_checks_its_options_and_never_replaces_a_prior(exported,
     assert open(out, 'rb').read() == before
     train(str(work), str(tmp_path / 'out'), 'cpu', max_iters=2,
           overwrite=True)
+
+
+def test_generalisation_recipes_train_with_their_seed(exported, tmp_path):
+    """prior_generalisation.py's --seed reaches training: the same seed
+    trains the same weights, another seed other weights."""
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
+    import prior_generalisation as pg
+    with open(exported / 'settings.json') as f:
+        s = pg.recipe_settings(json.load(f), pg.RECIPES['seat'], 2)
+    weights = [
+        torch.load(pg.train_recipe(str(exported), str(tmp_path / name), s,
+                                   seed=seed),
+                   weights_only=True)['state_dict']
+        for name, seed in (('a', 0), ('b', 0), ('c', 1))]
+    assert weights[0].keys() == weights[2].keys()
+    for key in weights[0]:
+        torch.testing.assert_close(weights[0][key], weights[1][key])
+    assert any(not torch.equal(weights[0][k], weights[2][k])
+               for k in weights[0])
