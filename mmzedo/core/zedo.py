@@ -15,6 +15,8 @@ Per 2D pose ``p`` (pixels, confidences ``w``) with intrinsics ``f, c``::
                  the way (1: onto them; main 1.7: past them, over-
                  relaxed); joints of confidence 0 stay where they are
             P <- X - T       (not re-centred on the root: recentre_root)
+            (opt.: each left/right pair of bones of P drawn towards its
+            mean length: bone_symmetry; 0 by default, as the paper)
             P <- one reverse step of the prior (step_rule) at t_i,
                  dt = loop_time / K
           (polish: 10 more steps from t = 0.05 with the plain projection
@@ -37,13 +39,14 @@ from typing import Callable, Dict, Optional
 import torch
 from torch import Tensor
 
+from .augment import with_bone_lengths
 from .camera_geometry import (image_plane_translation, project,
                               project_onto_rays, ray_translation, unit_rays)
 from .inputs import _weighted_spread, off_axis_angle, weighted_2d_aspect
 from .rotations import _axis_quaternion, quaternion_to_matrix
 from .schedule import TimeSchedule
 from .zedo_settings import ZEDO_DEFAULTS
-from mmzedo.utils.skeleton import H36M_BONE_LENGTHS, PARENTS
+from mmzedo.utils.skeleton import FLIP_INDICES, H36M_BONE_LENGTHS, PARENTS
 
 _MEAN_BONE_LENGTH = float(H36M_BONE_LENGTHS[1:].mean())
 
@@ -130,6 +133,16 @@ def bone_vectors(pose: Tensor) -> Tensor:
     return pose[:, 1:] - pose[:, PARENTS[1:].tolist()]
 
 
+def symmetrise_bones(pose: Tensor, weight: float) -> Tensor:
+    """Human3.6M-17 poses [N, 17, 3] with each left/right pair of bones
+    drawn ``weight`` (0..1) of the way to the pair's mean length; the bone
+    directions, the bones of the spine and head, and the root are kept."""
+    lengths = bone_vectors(pose).norm(dim=-1)
+    mirrored = lengths[:, (FLIP_INDICES[1:] - 1).tolist()]
+    return with_bone_lengths(
+        pose, torch.lerp(lengths, 0.5 * (lengths + mirrored), weight))
+
+
 def pose_validity(pose: Tensor, T: Tensor, uv: Tensor, weights: Tensor,
                   f: Tensor, c: Tensor, valid: Optional[dict] = None,
                   root_index: int = 0,
@@ -201,8 +214,9 @@ def zedo_loop(prior,
             time range, linear), ``step_rule`` (a rule of
             :mod:`mmzedo.core.steps`), ``loop_time`` (pseudo-time of the
             loop: ``dt = loop_time / steps``; ``None``: the textbook
-            ``dt = (t_max - t_min) / (steps - 1)``), ``ray_relaxation`` and
-            ``recentre_root``.
+            ``dt = (t_max - t_min) / (steps - 1)``), ``ray_relaxation``,
+            ``recentre_root`` and ``bone_symmetry`` (after the projection,
+            :func:`symmetrise_bones` by that weight; 0: off).
         root_index, translation_solve: The solver's shared settings.
         solve_translation: Use the closed-form ``T`` after the warm-up.
         progress: Called with the number of steps done after each step.
@@ -232,6 +246,8 @@ def zedo_loop(prior,
                               relax) - T[:, None]
         if loop['recentre_root']:
             x = x - x[:, root_index:root_index + 1]
+        if loop['bone_symmetry']:
+            x = symmetrise_bones(x, loop['bone_symmetry'])
         pose = prior.denoise_step(x, t, dt, loop['step_rule'],
                                   t_next=t_next, state=state)
         if progress is not None:

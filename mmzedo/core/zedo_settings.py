@@ -30,7 +30,8 @@ from .steps import get_step_rule
 
 #: One loop stage's settings (every stage has all of them).
 LOOP_SETTINGS = ('steps', 'warmup', 't_max', 't_min', 'step_rule',
-                 'loop_time', 'ray_relaxation', 'recentre_root')
+                 'loop_time', 'ray_relaxation', 'recentre_root',
+                 'bone_symmetry')
 
 #: The solver's settings (all configurable): the paper's, except for the
 #: budget: 39 + 10 loop steps (+ 1 prior evaluation for the energy) and 50
@@ -61,15 +62,20 @@ ZEDO_DEFAULTS = dict(
         # over-relaxed (past the ray), which converges in far fewer steps.
         # Like the release, the pose is not made root-relative after the
         # projection (recentre_root=True: 3-14 mm worse on the open
-        # benchmark).
+        # benchmark). bone_symmetry in [0, 1] draws each left/right pair
+        # of bones that share of the way to the pair's mean length after
+        # the projection (a weak bone-length term; 0: off, as the paper;
+        # docs/cross_dataset.md measures it).
         main=dict(steps=39, warmup=3, t_max=0.1, t_min=0.01,
                   step_rule='zedo-official', loop_time=0.7,
-                  ray_relaxation=1.7, recentre_root=False),
+                  ray_relaxation=1.7, recentre_root=False,
+                  bone_symmetry=0.0),
         # ... then a short polish, as ZeDO's refinement mode: the plain
         # projection at low noise, a smaller pseudo-time.
         polish=dict(steps=10, warmup=0, t_max=0.05, t_min=0.01,
                     step_rule='zedo-official', loop_time=0.1,
-                    ray_relaxation=1.0, recentre_root=False)),
+                    ray_relaxation=1.0, recentre_root=False,
+                    bone_symmetry=0.0)),
     # The size of the lifted skeletons. A pose and its translation scaled
     # together project to the same 2D, so the 2D cannot tell size from
     # depth: the loop's own scale comes from the prior and drifts. None
@@ -230,6 +236,10 @@ def check_loop(name: str, loop: Mapping) -> None:
         bad('loop_time', 'must be > 0 (or None for the textbook dt)')
     if not isinstance(loop['recentre_root'], bool):
         bad('recentre_root', 'must be True or False')
+    if not (_is_number(loop['bone_symmetry'])
+            and 0 <= loop['bone_symmetry'] <= 1):
+        bad('bone_symmetry', 'must be in [0, 1]: the share of the way to '
+            'the mean length of each left/right pair of bones (0: off)')
     get_step_rule(loop['step_rule'])
 
 

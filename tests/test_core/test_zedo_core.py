@@ -241,3 +241,58 @@ def test_solver_stages_presets_and_overrides(camera_poses, tiny_prior):
     assert done == list(range(1, three.loop_steps + 1)) and done[-1] == 9
     with pytest.raises(ZeDOInputError, match='Unknown ZeDO preset'):
         ZeDOSolver.build('paper')
+
+
+def _pair_asymmetry(pose):
+    """Mean |left - right| length (m) of the mirrored bones of poses."""
+    from mmzedo.core.zedo import bone_vectors
+    from mmzedo.utils.skeleton import LEFT_RIGHT_BONES
+    lengths = bone_vectors(pose).norm(dim=-1)
+    left, right = zip(*LEFT_RIGHT_BONES)
+    return (lengths[:, [j - 1 for j in left]] -
+            lengths[:, [j - 1 for j in right]]).abs().mean()
+
+
+def test_bone_symmetry_draws_mirrored_bones_together(camera_poses,
+                                                     shipped_prior):
+    """``loops.<stage>.bone_symmetry``: each left/right pair of bones
+    drawn that share of the way to the pair's mean length (directions, the
+    spine and head, and the root kept); in the loop it makes the lifted
+    skeletons of real 2D more symmetric, and a user's setting reaches the
+    warm start of video."""
+    from mmzedo.core import with_bone_lengths
+    from mmzedo.core.anchors import load_anchors
+    from mmzedo.core.zedo import bone_vectors, symmetrise_bones
+    from mmzedo.utils.shipped import ANCHOR_FILES
+    from mmzedo.utils.skeleton import FLIP_INDICES
+    S, uv, f, c = camera_poses
+    lengths = bone_vectors(S[:16]).norm(dim=-1)
+    # The bones ending at the left joints (4-6, 11-13) 30% longer.
+    lengths[:, [3, 4, 5, 10, 11, 12]] *= 1.3
+    lopsided = with_bone_lengths(S[:16], lengths)
+    assert _pair_asymmetry(lopsided) > 0.03
+    torch.testing.assert_close(symmetrise_bones(lopsided, 0.), lopsided)
+    half, full = (symmetrise_bones(lopsided, w) for w in (0.5, 1.))
+    torch.testing.assert_close(_pair_asymmetry(half),
+                               _pair_asymmetry(lopsided) / 2)
+    new = bone_vectors(full).norm(dim=-1)
+    mirrored = lengths[:, (FLIP_INDICES[1:] - 1).tolist()]
+    # Each bone at its pair's mean length; the spine and head's unchanged.
+    torch.testing.assert_close(new, (lengths + mirrored) / 2)
+    torch.testing.assert_close(new[:, 6:10], lengths[:, 6:10])
+    torch.testing.assert_close(full[:, 0], lopsided[:, 0])
+    unit = torch.nn.functional.normalize
+    torch.testing.assert_close(unit(bone_vectors(full), dim=-1),
+                               unit(bone_vectors(lopsided), dim=-1))
+
+    anchors = torch.as_tensor(
+        load_anchors(ANCHOR_FILES.format(1))['anchors'][:1])
+    scores = torch.ones(uv.shape[:2])
+    out = {w: ZeDOSolver(dict(loops=dict(
+        main=dict(bone_symmetry=w), polish=dict(bone_symmetry=w)))).lift(
+            shipped_prior, uv, scores, f, c, anchors) for w in (0., 1.)}
+    assert out[1.]['valid'].all() and torch.isfinite(out[1.]['pose']).all()
+    assert _pair_asymmetry(out[1.]['pose']) < \
+        0.6 * _pair_asymmetry(out[0.]['pose'])
+    warm = ZeDOSolver(dict(loops=dict(main=dict(bone_symmetry=0.3))))
+    assert warm.warm_start().cfg['loops']['main']['bone_symmetry'] == 0.3
