@@ -117,6 +117,7 @@ def test_shipped_priors_carry_licence_and_sources():
                  'prior_mlp-512x2_subvp-t01-mix-angles-seat-h36mjoints_'
                  'open-cmu.pth',
                  'prior_mlp-512x2_subvp-t01-tilt-seat-h36mjoints_open-cmu.pth',
+                 'prior_mlp-1024x2_subvp-t01-seat-h36mjoints_open-cmu.pth',
                  'prior_mlp-512x2_subvp-t01_open-cmu.pth',
                  'prior_mlp-512x2_subvp-t01-seat_open-cmu.pth',
                  'prior_mlp-1024x2_subvp-t01-cos_open-cmu.pth'):

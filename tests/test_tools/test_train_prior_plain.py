@@ -255,7 +255,8 @@ def test_train_checks_its_options_and_never_replaces_a_prior(exported,
 
 def test_generalisation_recipes_train_with_their_seed(exported, tmp_path):
     """prior_generalisation.py's --seed reaches training: the same seed
-    trains the same weights, another seed other weights."""
+    trains the same weights, another seed other weights; a recipe's
+    network settings reach the trained network."""
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
     import prior_generalisation as pg
     with open(exported / 'settings.json') as f:
@@ -270,3 +271,18 @@ def test_generalisation_recipes_train_with_their_seed(exported, tmp_path):
         torch.testing.assert_close(weights[0][key], weights[1][key])
     assert any(not torch.equal(weights[0][k], weights[2][k])
                for k in weights[0])
+    # The width recipe's network reaches training: a published prior 1024
+    # wide with a 512-wide time embedding, as the shipped 1024-wide one.
+    from mmzedo.core import ScorePrior
+    with open(exported / 'settings.json') as f:
+        s = pg.recipe_settings(json.load(f),
+                               pg.RECIPES['h36m-joints+seat+w1024'], 2)
+    wide = ScorePrior.from_checkpoint(
+        pg.train_recipe(str(exported), str(tmp_path / 'wide'), s))
+    accurate = ScorePrior.from_checkpoint(osp.join(
+        REPO_ROOT, 'checkpoints',
+        'prior_mlp-1024x2_subvp-t01-cos_open-cmu.pth'))
+    shapes = [{k: v.shape for k, v in p.state_dict().items()}
+              for p in (wide, accurate)]
+    assert shapes[0] == shapes[1]
+    assert s['augment']['seat_prob'] == 0.2

@@ -50,7 +50,8 @@ CONFIG = osp.join(REPO, 'configs', 'prior',
                   'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py')
 #: Widened coverage, each lever alone and together (overrides of the
 #: exported settings; ``augment`` updates the augmentation, ``train_t``
-#: the training-time distribution).
+#: the training-time distribution, ``score_net`` the network, ``width``
+#: its hidden width).
 RECIPES = {
     'shipped': {},
     'mix': dict(augment=dict(mix_prob=0.5)),
@@ -105,6 +106,11 @@ RECIPES = {
     'h36m-joints+seat+t03': dict(data='h36m-joints',
                                  augment=dict(seat_prob=0.2),
                                  train_t=dict(t_max=0.3)),
+    # ... with the paper's network width (1024, time embedding 512; the
+    # shipped 1024-wide prior's) at the default's batch and iterations.
+    'h36m-joints+seat+w1024': dict(
+        data='h36m-joints', augment=dict(seat_prob=0.2),
+        score_net=dict(hidden_dim=1024, temb_dim=512)),
 }
 #: (column, benchmark, rig, detector-like 2D, samples, sitting and
 #: crouching poses only).
@@ -151,6 +157,8 @@ def recipe_settings(base: dict, recipe: dict, iters: int) -> dict:
             s['augment'].update(value)
         elif key == 'width':
             s['prior_cfg']['score_net'].update(hidden_dim=value)
+        elif key == 'score_net':
+            s['prior_cfg']['score_net'].update(value)
         elif key == 'train_t':
             s['prior_cfg']['train_t'].update(value)
         else:
