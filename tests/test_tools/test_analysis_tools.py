@@ -186,7 +186,8 @@ def test_prior_generalisation_scores_and_trains_recipes(
                                       end=30000)],
                 max_iters=30000)
     base['prior_cfg']['train_t'] = dict(t_max=0.1, full_range_prob=0.1)
-    s = pg.recipe_settings(base, dict(augment=dict(mix_prob=.5), width=256,
+    s = pg.recipe_settings(base, dict(augment=dict(mix_prob=.5),
+                                      score_net=dict(hidden_dim=256),
                                       train_t=dict(t_max=0.3)), 3000)
     assert s['augment'] == dict(mix_prob=.5, angle_prob=0., flip_prob=.5)
     assert s['prior_cfg']['score_net']['hidden_dim'] == 256

@@ -50,8 +50,8 @@ CONFIG = osp.join(REPO, 'configs', 'prior',
                   'prior_mlp-512x2_subvp-t01_1xb512-30k_open-cmu.py')
 #: Widened coverage, each lever alone and together (overrides of the
 #: exported settings; ``augment`` updates the augmentation, ``train_t``
-#: the training-time distribution, ``score_net`` the network, ``width``
-#: its hidden width).
+#: the training-time distribution, ``score_net`` the network, e.g. its
+#: ``hidden_dim``).
 RECIPES = {
     'shipped': {},
     'mix': dict(augment=dict(mix_prob=0.5)),
@@ -155,8 +155,6 @@ def recipe_settings(base: dict, recipe: dict, iters: int) -> dict:
             continue
         if key == 'augment':
             s['augment'].update(value)
-        elif key == 'width':
-            s['prior_cfg']['score_net'].update(hidden_dim=value)
         elif key == 'score_net':
             s['prior_cfg']['score_net'].update(value)
         elif key == 'train_t':
