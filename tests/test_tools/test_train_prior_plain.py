@@ -260,7 +260,8 @@ def test_generalisation_recipes_train_with_their_seed(exported, tmp_path):
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis'))
     import prior_generalisation as pg
     with open(exported / 'settings.json') as f:
-        s = pg.recipe_settings(json.load(f), pg.RECIPES['seat'], 2)
+        exported_settings = json.load(f)
+    s = pg.recipe_settings(exported_settings, pg.RECIPES['seat'], 2)
     weights = [
         torch.load(pg.train_recipe(str(exported), str(tmp_path / name), s,
                                    seed=seed),
@@ -274,9 +275,8 @@ def test_generalisation_recipes_train_with_their_seed(exported, tmp_path):
     # The width recipe's network reaches training: a published prior 1024
     # wide with a 512-wide time embedding, as the shipped 1024-wide one.
     from mmzedo.core import ScorePrior
-    with open(exported / 'settings.json') as f:
-        s = pg.recipe_settings(json.load(f),
-                               pg.RECIPES['h36m-joints+seat+w1024'], 2)
+    s = pg.recipe_settings(exported_settings,
+                           pg.RECIPES['h36m-joints+seat+w1024'], 2)
     wide = ScorePrior.from_checkpoint(
         pg.train_recipe(str(exported), str(tmp_path / 'wide'), s))
     accurate = ScorePrior.from_checkpoint(osp.join(
