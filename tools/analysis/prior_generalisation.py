@@ -155,10 +155,8 @@ def recipe_settings(base: dict, recipe: dict, iters: int) -> dict:
             continue
         if key == 'augment':
             s['augment'].update(value)
-        elif key == 'score_net':
-            s['prior_cfg']['score_net'].update(value)
-        elif key == 'train_t':
-            s['prior_cfg']['train_t'].update(value)
+        elif key in ('score_net', 'train_t'):
+            s['prior_cfg'][key].update(value)
         else:
             s[key] = value
     s['max_iters'] = iters
